@@ -1,0 +1,45 @@
+package io.moeserve.kvcache.service;
+
+import io.moeserve.kvcache.client.RedisKvAdmin;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * Owns the publication of model policies (quota, TTL) into Redis, where the scripts of every client
+ * read them: configured models at startup, any other model the first time it is seen. A publication
+ * that fails (Redis away) is retried by the janitor.
+ */
+@Component
+class KvPolicies {
+    private static final Logger log = LoggerFactory.getLogger(KvPolicies.class);
+
+    private final KvCacheProperties props;
+    private final RedisKvAdmin admin;
+    private final Set<String> published = ConcurrentHashMap.newKeySet();
+
+    KvPolicies(KvCacheProperties props, RedisKvAdmin admin) {
+        this.props = props;
+        this.admin = admin;
+    }
+
+    /** Publishes the policy of {@code modelId} unless this process already did. Throws if Redis is away. */
+    void ensurePublished(String modelId) {
+        if (!published.contains(modelId)) {
+            admin.setPolicy(modelId, props.policyFor(modelId));
+            published.add(modelId);
+        }
+    }
+
+    /** Publishes every configured model and every model Redis knows; logs instead of failing. */
+    void publishAll() {
+        try {
+            props.models().keySet().forEach(this::ensurePublished);
+            admin.models().forEach(this::ensurePublished);
+        } catch (RuntimeException e) {
+            log.warn("cannot publish kv-cache policies yet (Redis unavailable?): {}", e.toString());
+        }
+    }
+}

@@ -1,0 +1,11 @@
+package io.moeserve.core.engine;
+
+/**
+ * Computes a layer's sparse MoE block for routed tokens: out[i] = sum_j weight(i, j) * expert_j(hidden[i]).
+ * In one process these are {@link LocalExperts}; in the distributed path the router sends them over
+ * Kafka to expert services. Either way the engine's arithmetic around it is the same code.
+ */
+public interface ExpertBackend {
+    /** Returns n x hiddenSize floats. */
+    float[] compute(Routing routing);
+}

@@ -1,0 +1,78 @@
+package io.moeserve.core.kernel;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The element-wise and reduction steps of the forward pass, on the Vector API. Each has its
+ * one-line PyTorch meaning in the comment and a twin in {@link ScalarOps} it is tested against.
+ */
+public final class Ops {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int L = F.length();
+
+    private Ops() {
+    }
+
+    /** sum_i a[ao+i] * b[bo+i] */
+    public static float dot(float[] a, int ao, float[] b, int bo, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (; i + L <= n; i += L) acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) s += a[ao + i] * b[bo + i];
+        return s;
+    }
+
+    /** y[yo:yo+n] += alpha * x[xo:xo+n] */
+    public static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
+        FloatVector a = FloatVector.broadcast(F, alpha);
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector.fromArray(F, x, xo + i).fma(a, FloatVector.fromArray(F, y, yo + i)).intoArray(y, yo + i);
+        }
+        for (; i < n; i++) y[yo + i] += alpha * x[xo + i];
+    }
+
+    /** y += x over n elements */
+    public static void add(float[] x, float[] y, int n) {
+        int i = 0;
+        for (; i + L <= n; i += L) FloatVector.fromArray(F, x, i).add(FloatVector.fromArray(F, y, i)).intoArray(y, i);
+        for (; i < n; i++) y[i] += x[i];
+    }
+
+    /** RMSNorm: out = weight * (x * rsqrt(mean(x^2) + eps)), for each of n rows of width d. */
+    public static void rmsNorm(float[] x, int xo, float[] weight, float eps, float[] out, int oo, int d) {
+        FloatVector ss = FloatVector.zero(F);
+        int i = 0;
+        for (; i + L <= d; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, xo + i);
+            ss = v.fma(v, ss);
+        }
+        float sum = ss.reduceLanes(VectorOperators.ADD);
+        for (; i < d; i++) sum += x[xo + i] * x[xo + i];
+        float inv = (float) (1.0 / Math.sqrt(sum / d + eps));
+        i = 0;
+        for (; i + L <= d; i += L) {
+            FloatVector.fromArray(F, x, xo + i).mul(inv).mul(FloatVector.fromArray(F, weight, i)).intoArray(out, oo + i);
+        }
+        for (; i < d; i++) out[oo + i] = weight[i] * (x[xo + i] * inv);
+    }
+
+    /** SwiGLU gate: g = silu(g) * u = g / (1 + exp(-g)) * u, over n elements. */
+    public static void siluMul(float[] g, float[] u, int n) {
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector v = FloatVector.fromArray(F, g, i);
+            FloatVector sig = v.neg().lanewise(VectorOperators.EXP).add(1f);
+            v.div(sig).mul(FloatVector.fromArray(F, u, i)).intoArray(g, i);
+        }
+        for (; i < n; i++) g[i] = (float) (g[i] / (1.0 + Math.exp(-g[i]))) * u[i];
+    }
+
+    /** In-place softmax over a[ao:ao+n]: exp(a - max) / sum. */
+    public static void softmax(float[] a, int ao, int n) {
+        ScalarOps.softmax(a, ao, n);
+    }
+}
