@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
                 GenerateCommand.class,
                 LogitsCommand.class,
                 BenchCommand.class,
+                io.moeserve.ops.planner.PlanCommand.class,
         })
 public final class MoeCli implements Runnable {
 

@@ -114,8 +114,9 @@ public class ApiKeyStore {
                     node.hasNonNull("requests_per_minute") ? node.get("requests_per_minute").asLong() : null,
                     node.hasNonNull("tokens_per_minute") ? node.get("tokens_per_minute").asLong() : null);
         } catch (RuntimeException e) {
-            log.warn("API key {} has an unreadable Redis value; using default limits", hex.substring(0, 16));
-            return new ApiKeyIdentity(hex, "redis", null, null);
+            ApiKeyIdentity fallback = new ApiKeyIdentity(hex, "redis", null, null);
+            log.warn("API key {} has an unreadable Redis value; using default limits", fallback.shortId());
+            return fallback;
         }
     }
 }

@@ -28,7 +28,7 @@ public record GatewayProperties(
         auth = auth == null ? new Auth(true, List.of(), "moeserve:apikeys", Duration.ofSeconds(30)) : auth;
         rateLimit = rateLimit == null ? new RateLimit(true, 600, 200_000, OnRedisFailure.ALLOW, "moeserve:rl:") : rateLimit;
         redis = redis == null ? new Redis(URI.create("redis://127.0.0.1:6379"), Duration.ofMillis(250)) : redis;
-        limits = limits == null ? new Limits(DataSize.ofMebibytes(1)) : limits;
+        limits = limits == null ? new Limits(DataSize.ofMegabytes(1)) : limits;
         upstream = upstream == null ? new Upstream(Duration.ofSeconds(2), Duration.ofSeconds(300), 3, Duration.ofSeconds(1)) : upstream;
         breaker = breaker == null ? new Breaker(50, 20, 5, Duration.ofSeconds(10), 2) : breaker;
     }
@@ -74,7 +74,7 @@ public record GatewayProperties(
     /** @param maxRequestBytes counted as the body streams in, so chunked bodies are bounded too */
     public record Limits(DataSize maxRequestBytes) {
         public Limits {
-            maxRequestBytes = maxRequestBytes == null ? DataSize.ofMebibytes(1) : maxRequestBytes;
+            maxRequestBytes = maxRequestBytes == null ? DataSize.ofMegabytes(1) : maxRequestBytes;
         }
     }
 

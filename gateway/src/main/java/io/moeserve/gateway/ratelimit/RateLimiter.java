@@ -45,6 +45,8 @@ public class RateLimiter {
         this.keyPrefix = properties.rateLimit().keyPrefix();
         this.script = loadScript();
         this.sha = sha1Hex(script);
+        // load the script as soon as Redis is there, so the first request's EVALSHA does not miss
+        redis.commands().flatMap(c -> c.scriptLoad(script)).subscribe(loaded -> { }, e -> { });
     }
 
     public Mono<Decision> admit(String bucket, long requestsPerMinute, long tokensPerMinute) {

@@ -49,7 +49,7 @@ final class UsageCapturingResponse extends ServerHttpResponseDecorator {
             return writeAndFlushWith(Flux.from(body).map(Flux::just));
         }
         ByteArrayOutputStream copy = new ByteArrayOutputStream();
-        Flux<DataBuffer> tapped = Flux.from(body)
+        Flux<DataBuffer> tapped = Flux.<DataBuffer>from(body)
                 .doOnNext(buffer -> {
                     if (copy.size() + buffer.readableByteCount() <= MAX_JSON_BYTES) {
                         copy.writeBytes(bytesOf(buffer));

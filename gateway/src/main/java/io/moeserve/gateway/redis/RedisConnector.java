@@ -1,6 +1,7 @@
 package io.moeserve.gateway.redis;
 
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -12,6 +13,9 @@ import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.reactive.RedisReactiveCommands;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
 import io.moeserve.gateway.config.GatewayProperties;
 import jakarta.annotation.PreDestroy;
 import org.slf4j.Logger;
@@ -32,8 +36,10 @@ import org.springframework.stereotype.Component;
 public class RedisConnector {
 
     private static final Logger log = LoggerFactory.getLogger(RedisConnector.class);
+    private static final Duration CONNECT_ATTEMPT_TIMEOUT = Duration.ofSeconds(5);
     private static final long RECONNECT_SPACING_NANOS = Duration.ofSeconds(1).toNanos();
 
+    private final ClientResources resources;
     private final RedisClient client;
     private final RedisURI uri;
     private final Duration timeout;
@@ -45,13 +51,20 @@ public class RedisConnector {
         this.timeout = properties.redis().timeout();
         this.uri = RedisURI.create(properties.redis().uri());
         this.uri.setTimeout(timeout);
-        this.client = RedisClient.create();
+        // reconnect quickly after an outage (Lettuce's default backs off to 30 s): limits resume within ~2 s
+        this.resources = DefaultClientResources.builder()
+                .reconnectDelay(Delay.exponential(Duration.ofMillis(100), Duration.ofSeconds(2), 2, TimeUnit.MILLISECONDS))
+                .build();
+        this.client = RedisClient.create(resources);
         this.client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .socketOptions(SocketOptions.builder().connectTimeout(timeout).keepAlive(true).build())
+                .socketOptions(SocketOptions.builder().connectTimeout(CONNECT_ATTEMPT_TIMEOUT).keepAlive(true).build())
                 .timeoutOptions(TimeoutOptions.enabled(timeout))
                 .build());
+        // connect now, in the background, so the first request does not pay for it (a failure is retried lazily)
+        connect().subscribe(c -> { }, e -> log.warn("Redis not reachable at startup ({}); rate limits follow "
+                + "moeserve.gateway.rate-limit.on-redis-failure until it is", e.getMessage()));
     }
 
     /** The bound every caller puts on a Redis call, on top of Lettuce's own command timeout. */
@@ -80,7 +93,9 @@ public class RedisConnector {
         }
         Mono<StatefulRedisConnection<String, String>> attempt = Mono
                 .fromCompletionStage(() -> client.connectAsync(StringCodec.UTF8, uri).toCompletableFuture())
-                .timeout(timeout)
+                // longer than a command: requests never wait for it beyond their own timeout (the attempt is
+                // cached and outlives them), and the first connect also warms up Netty
+                .timeout(CONNECT_ATTEMPT_TIMEOUT)
                 .doOnNext(c -> {
                     if (!connection.compareAndSet(null, c)) {
                         c.closeAsync();
@@ -103,6 +118,7 @@ public class RedisConnector {
             c.close();
         }
         client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+        resources.shutdown(0, 1, TimeUnit.SECONDS);
     }
 
     /** Redis could not be reached; callers apply their documented policy. */

@@ -18,7 +18,7 @@ final class KvScripts {
     }
 
     static final Script LOOKUP = load("lookup");
-    static final Script GET = load("get");
+    static final Script TOUCH = load("touch");
     static final Script PUT = load("put");
     static final Script INVALIDATE = load("invalidate");
 

@@ -1,6 +1,8 @@
 package io.moeserve.kvcache.client;
 
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.LettuceFutures;
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
@@ -13,6 +15,7 @@ import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Owns one Lettuce client and its single multiplexed binary connection, set up to fail fast:
@@ -24,6 +27,7 @@ import java.time.Duration;
 public final class RedisConnector implements AutoCloseable {
     private final RedisClient client;
     private final ClientResources resources;
+    private final Duration timeout;
     private volatile StatefulRedisConnection<byte[], byte[]> connection;
 
     public RedisConnector(String redisUri, Duration timeout) {
@@ -31,9 +35,10 @@ public final class RedisConnector implements AutoCloseable {
     }
 
     public RedisConnector(RedisURI uri, Duration timeout) {
+        this.timeout = timeout;
         uri.setTimeout(timeout);
         this.resources = ClientResources.builder()
-                .reconnectDelay(Delay.exponential(Duration.ofMillis(20), Duration.ofSeconds(1), 2, java.util.concurrent.TimeUnit.MILLISECONDS))
+                .reconnectDelay(Delay.exponential(Duration.ofMillis(20), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
                 .build();
         this.client = RedisClient.create(resources, uri);
         client.setOptions(ClientOptions.builder()
@@ -44,7 +49,7 @@ public final class RedisConnector implements AutoCloseable {
                 .build());
     }
 
-    RedisCommands<byte[], byte[]> sync() {
+    StatefulRedisConnection<byte[], byte[]> connection() {
         StatefulRedisConnection<byte[], byte[]> c = connection;
         if (c == null) {
             synchronized (this) {
@@ -54,7 +59,15 @@ public final class RedisConnector implements AutoCloseable {
                 c = connection;
             }
         }
-        return c.sync();
+        return c;
+    }
+
+    RedisCommands<byte[], byte[]> sync() {
+        return connection().sync();
+    }
+
+    Duration timeout() {
+        return timeout;
     }
 
     /** EVALSHA, falling back to EVAL (which re-caches the script) after a Redis restart or SCRIPT FLUSH. */
@@ -65,6 +78,11 @@ public final class RedisConnector implements AutoCloseable {
         } catch (RedisNoScriptException e) {
             return redis.eval(script.source(), type, keys, args);
         }
+    }
+
+    /** Waits for a pipelined command within the call timeout; Redis errors surface as Lettuce exceptions. */
+    <T> T await(RedisFuture<T> future) {
+        return LettuceFutures.awaitOrCancel(future, timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     @Override

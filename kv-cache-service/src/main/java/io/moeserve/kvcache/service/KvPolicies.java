@@ -2,6 +2,7 @@ package io.moeserve.kvcache.service;
 
 import io.moeserve.kvcache.client.RedisKvAdmin;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,11 +34,19 @@ class KvPolicies {
         }
     }
 
-    /** Publishes every configured model and every model Redis knows; logs instead of failing. */
+    /**
+     * (Re)writes the policy of every configured, seen or stored model; logs instead of failing. Always
+     * writes, not only once: a Redis that restarted empty has lost the policies.
+     */
     void publishAll() {
         try {
-            props.models().keySet().forEach(this::ensurePublished);
-            admin.models().forEach(this::ensurePublished);
+            Set<String> models = new TreeSet<>(props.models().keySet());
+            models.addAll(published);
+            models.addAll(admin.models());
+            for (String model : models) {
+                admin.setPolicy(model, props.policyFor(model));
+                published.add(model);
+            }
         } catch (RuntimeException e) {
             log.warn("cannot publish kv-cache policies yet (Redis unavailable?): {}", e.toString());
         }

@@ -39,6 +39,20 @@ public final class Checkpoint implements AutoCloseable {
                 }
             }
         }
+        refuseUnknownTensors();
+    }
+
+    /** Never run a checkpoint half-understood: a tensor the engine would not read is an error, not a skip. */
+    private void refuseUnknownTensors() {
+        List<String> unknown = tensors.values().stream()
+                .filter(t -> !config.architecture().understands(t.name(), config.numLayers(), config.numExperts()))
+                .map(t -> t.name() + " (" + t.file() + ")").sorted().toList();
+        if (!unknown.isEmpty()) {
+            throw new CheckpointException(dir + " holds " + unknown.size() + " tensor(s) that a "
+                    + config.architecture().hfName() + " with " + config.numLayers() + " layers and " + config.numExperts()
+                    + " experts does not have, which moeserve would ignore: "
+                    + String.join(", ", unknown.subList(0, Math.min(5, unknown.size()))) + (unknown.size() > 5 ? ", ..." : ""));
+        }
     }
 
     public static Checkpoint open(Path dir) {

@@ -47,9 +47,13 @@ public final class SafeTensorsFile implements AutoCloseable {
             // FileChannel.map into an Arena gives a MemorySegment without the 2 GiB limit of MappedByteBuffer.
             MemorySegment all = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             long headerLen = all.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0);
-            if (headerLen <= 0 || headerLen > MAX_HEADER || 8 + headerLen > size) {
+            if (headerLen <= 0 || headerLen > MAX_HEADER) {
                 throw new CheckpointException(file + " has a corrupt header: header length " + headerLen
-                        + " does not fit in a file of " + size + " bytes");
+                        + " is not between 1 and " + MAX_HEADER + " bytes");
+            }
+            if (8 + headerLen > size) {
+                throw new CheckpointException(file + " is truncated or corrupt: its header length says " + headerLen
+                        + " bytes but only " + (size - 8) + " bytes follow the 8-byte length (file of " + size + " bytes)");
             }
             byte[] headerBytes = all.asSlice(8, headerLen).toArray(ValueLayout.JAVA_BYTE);
             JsonNode header;
@@ -57,6 +61,10 @@ public final class SafeTensorsFile implements AutoCloseable {
                 header = JSON.readTree(new String(headerBytes, StandardCharsets.UTF_8));
             } catch (RuntimeException e) {
                 throw new CheckpointException(file + " has a corrupt header: not JSON (" + e.getMessage() + ")", e);
+            }
+            if (!header.isObject()) {
+                throw new CheckpointException(file + " has a corrupt header: a JSON " + header.getNodeType()
+                        + " where an object of tensors is expected");
             }
             SafeTensorsFile st = new SafeTensorsFile(path, arena);
             long dataStart = 8 + headerLen;
@@ -83,26 +91,42 @@ public final class SafeTensorsFile implements AutoCloseable {
             throw new CheckpointException("tensor " + name + " in " + file + " has a malformed header entry: " + e);
         }
         DType dtype = DType.ofSafetensors(e.get("dtype").asString(), name, file);
-        JsonNode shapeNode = e.get("shape");
-        long[] shape = new long[shapeNode.size()];
-        long elements = 1;
-        for (int i = 0; i < shape.length; i++) {
-            shape[i] = shapeNode.get(i).asLong();
-            if (shape[i] < 0) throw new CheckpointException("tensor " + name + " in " + file + " has a negative dimension");
-            elements = Math.multiplyExact(elements, shape[i]);
+        long[] shape = longs(e.get("shape"), -1, file, name, "shape");
+        long[] off = longs(e.get("data_offsets"), 2, file, name, "data_offsets");
+        long begin = off[0], end = off[1];
+        long expected;
+        try {
+            long elements = 1;
+            for (long s : shape) elements = Math.multiplyExact(elements, s);
+            expected = Math.multiplyExact(elements, (long) dtype.bytes());
+        } catch (ArithmeticException overflow) {
+            throw new CheckpointException("tensor " + name + " in " + file + " has an impossible shape "
+                    + java.util.Arrays.toString(shape) + " (element count overflows)");
         }
-        JsonNode off = e.get("data_offsets");
-        long begin = off.get(0).asLong(), end = off.get(1).asLong();
-        long expected = elements * dtype.bytes();
         if (end - begin != expected) {
-            throw new CheckpointException("tensor " + name + " in " + file + ": data_offsets span " + (end - begin)
-                    + " bytes but shape " + java.util.Arrays.toString(shape) + " of " + dtype + " needs " + expected);
+            throw new CheckpointException("tensor " + name + " in " + file + ": data_offsets [" + begin + ", " + end + "] span "
+                    + (end - begin) + " bytes but shape " + java.util.Arrays.toString(shape) + " of " + dtype + " needs " + expected);
         }
-        if (begin < 0 || dataStart + end > size) {
+        if (end > size - dataStart) { // not dataStart + end: a huge offset must not overflow past the check
             throw new CheckpointException(file + " is truncated: tensor " + name + " ends at byte " + (dataStart + end)
                     + " but the file has " + size + " bytes");
         }
         return new TensorRef(name, file, dtype, shape, all.asSlice(dataStart + begin, expected));
+    }
+
+    /** A JSON array of non-negative integers (of exactly `length` elements unless length is -1). */
+    private static long[] longs(JsonNode a, int length, String file, String name, String what) {
+        boolean ok = a.isArray() && (length < 0 || a.size() == length);
+        long[] out = new long[ok ? a.size() : 0];
+        for (int i = 0; ok && i < out.length; i++) {
+            ok = a.get(i).isIntegralNumber() && a.get(i).canConvertToLong() && a.get(i).asLong() >= 0;
+            if (ok) out[i] = a.get(i).asLong();
+        }
+        if (!ok) {
+            throw new CheckpointException("tensor " + name + " in " + file + " has a malformed " + what + ": " + a
+                    + (length < 0 ? " (expected an array of non-negative integers)" : " (expected " + length + " non-negative integers)"));
+        }
+        return out;
     }
 
     public Map<String, TensorRef> tensors() {

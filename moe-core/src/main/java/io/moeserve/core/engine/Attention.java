@@ -28,10 +28,12 @@ final class Attention {
             int qRow = (row0 + t) * heads * hd;
             for (int h = 0; h < heads; h++) {
                 int qo = qRow + h * hd, kvh = h / group;
+                // scores = q k^T / sqrt(d) over the visible positions
                 for (int j = 0; j < n; j++) {
                     scores[j] = Ops.dot(q, qo, keys, (first + j) * kvDim + kvh * hd, hd) * scale;
                 }
                 Ops.softmax(scores, 0, n);
+                // out = softmax(scores) v
                 java.util.Arrays.fill(out, qo, qo + hd, 0f);
                 for (int j = 0; j < n; j++) {
                     Ops.axpy(scores[j], values, (first + j) * kvDim + kvh * hd, out, qo, hd);

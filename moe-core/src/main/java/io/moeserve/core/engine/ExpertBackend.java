@@ -1,5 +1,7 @@
 package io.moeserve.core.engine;
 
+import java.util.concurrent.CompletableFuture;
+
 /**
  * Computes a layer's sparse MoE block for routed tokens: out[i] = sum_j weight(i, j) * expert_j(hidden[i]).
  * In one process these are {@link LocalExperts}; in the distributed path the router sends them over
@@ -8,4 +10,16 @@ package io.moeserve.core.engine;
 public interface ExpertBackend {
     /** Returns n x hiddenSize floats. */
     float[] compute(Routing routing);
+
+    /**
+     * The same, without blocking the caller: the router overlaps one micro-batch's attention with
+     * another's experts. Local experts compute on the calling thread and return a completed future.
+     */
+    default CompletableFuture<float[]> computeAsync(Routing routing) {
+        try {
+            return CompletableFuture.completedFuture(compute(routing));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
 }

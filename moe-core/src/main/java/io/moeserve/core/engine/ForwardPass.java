@@ -71,17 +71,18 @@ public final class ForwardPass {
         Gemm.matmul(lw.wq(), h, n, q);
         Gemm.matmul(lw.wk(), h, n, k);
         Gemm.matmul(lw.wv(), h, n, v);
-        if (c.clipQkv() > 0) {
-            clamp(q, c.clipQkv());
-            clamp(k, c.clipQkv());
-            clamp(v, c.clipQkv());
-        }
         for (int s = 0; s < inputs.size(); s++) {
             KvCache cache = inputs.get(s).cache();
             int pos0 = cache.length();
             for (int r = rowStart[s]; r < rowStart[s + 1]; r++) {
                 int pos = pos0 + r - rowStart[s];
                 qkNorm(lw, q, r * qd, c.numHeads(), k, r * kvd, c.numKvHeads());
+                if (c.clipQkv() > 0) {
+                    // OLMoE clamps after its q/k norm (HF: q_norm(q_proj(x)).clamp_), before RoPE.
+                    clamp(q, r * qd, qd, c.clipQkv());
+                    clamp(k, r * kvd, kvd, c.clipQkv());
+                    clamp(v, r * kvd, kvd, c.clipQkv());
+                }
                 // q = q*cos + rotate_half(q)*sin; same for k
                 rope.apply(q, r * qd, c.numHeads(), pos);
                 rope.apply(k, r * kvd, c.numKvHeads(), pos);
@@ -90,12 +91,16 @@ public final class ForwardPass {
             }
         }
         float[] att = new float[n * qd];
-        for (int s = 0; s < inputs.size(); s++) {
-            KvCache cache = inputs.get(s).cache();
-            int row0 = rowStart[s], m = rowStart[s + 1] - row0, pos0 = cache.length();
-            Parallel.forRange(m, 8, (from, to) ->
-                    Attention.attend(c, cache, layer, q, row0 + from, to - from, pos0 + from, att));
-        }
+        // Work units of up to 8 query rows of one sequence, spread over the cores: a decode step
+        // has one row per sequence, a prefill chunk many rows of one sequence.
+        int[][] units = attentionUnits();
+        Parallel.forRange(units.length, 1, (from, to) -> {
+            for (int u = from; u < to; u++) {
+                int s = units[u][0], r0 = units[u][1], r1 = units[u][2];
+                KvCache cache = inputs.get(s).cache();
+                Attention.attend(c, cache, layer, q, r0, r1 - r0, cache.length() + r0 - rowStart[s], att);
+            }
+        });
         // x = x + o_proj(attn)
         float[] o = new float[n * d];
         Gemm.matmul(lw.wo(), att, n, o);
@@ -120,8 +125,16 @@ public final class ForwardPass {
         }
     }
 
-    private static void clamp(float[] a, float limit) {
-        for (int i = 0; i < a.length; i++) a[i] = Math.max(-limit, Math.min(limit, a[i]));
+    private static void clamp(float[] a, int from, int n, float limit) {
+        for (int i = from; i < from + n; i++) a[i] = Math.max(-limit, Math.min(limit, a[i]));
+    }
+
+    private int[][] attentionUnits() {
+        List<int[]> units = new ArrayList<>();
+        for (int s = 0; s < inputs.size(); s++) {
+            for (int r = rowStart[s]; r < rowStart[s + 1]; r += 8) units.add(new int[]{s, r, Math.min(r + 8, rowStart[s + 1])});
+        }
+        return units.toArray(new int[0][]);
     }
 
     /** The sparse half's result for layer l: x = x + moe(h2). */

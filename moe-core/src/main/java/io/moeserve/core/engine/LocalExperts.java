@@ -107,7 +107,7 @@ public final class LocalExperts implements ExpertBackend {
             float[] x = new float[m * d];
             for (int j = 0; j < m; j++) System.arraycopy(hidden, (s[j] / k) * d, x, j * d, d);
             float[] y = ffn(w, x, m);
-            for (int j = 0; j < m; j++) Ops.axpy(weights[s[j]], y, j * d, out, (s[j] / k) * d, d);
+            for (int j = 0; j < m; j++) Ops.addScaled(weights[s[j]], y, j * d, out, (s[j] / k) * d, d);
         }
         return out;
     }

@@ -92,42 +92,36 @@ public final class Gemm {
             a30 = y.fma(v0, a30);
             a31 = y.fma(v1, a31);
         }
-        out[t * rows + r] = a00.reduceLanes(VectorOperators.ADD);
-        out[t * rows + r + 1] = a01.reduceLanes(VectorOperators.ADD);
-        out[(t + 1) * rows + r] = a10.reduceLanes(VectorOperators.ADD);
-        out[(t + 1) * rows + r + 1] = a11.reduceLanes(VectorOperators.ADD);
-        out[(t + 2) * rows + r] = a20.reduceLanes(VectorOperators.ADD);
-        out[(t + 2) * rows + r + 1] = a21.reduceLanes(VectorOperators.ADD);
-        out[(t + 3) * rows + r] = a30.reduceLanes(VectorOperators.ADD);
-        out[(t + 3) * rows + r + 1] = a31.reduceLanes(VectorOperators.ADD);
+        out[t * rows + r] = Ops.sum(a00);
+        out[t * rows + r + 1] = Ops.sum(a01);
+        out[(t + 1) * rows + r] = Ops.sum(a10);
+        out[(t + 1) * rows + r + 1] = Ops.sum(a11);
+        out[(t + 2) * rows + r] = Ops.sum(a20);
+        out[(t + 2) * rows + r + 1] = Ops.sum(a21);
+        out[(t + 3) * rows + r] = Ops.sum(a30);
+        out[(t + 3) * rows + r + 1] = Ops.sum(a31);
     }
 
     private static void tile1x2(int kind, MemorySegment seg, int cols, int rows, float[] x, float[] out, int t, int r) {
+        // One accumulator per output, summed in the same order as tile4x2: a row's result must not
+        // depend on which tile it fell in, or the distributed path (other batch shapes per expert)
+        // would drift from the monolithic engine by rounding.
         long w0 = (long) r * cols, w1 = w0 + cols;
         int x0 = t * cols;
-        // Two accumulators per row hide the FMA latency in the matrix-vector case (decode).
-        FloatVector a0 = FloatVector.zero(F), b0 = a0, a1 = a0, b1 = a0;
-        int i = 0;
-        for (; i + 2 * L <= cols; i += 2 * L) {
-            FloatVector y = FloatVector.fromArray(F, x, x0 + i), z = FloatVector.fromArray(F, x, x0 + i + L);
-            a0 = y.fma(load(kind, seg, w0 + i), a0);
-            b0 = z.fma(load(kind, seg, w0 + i + L), b0);
-            a1 = y.fma(load(kind, seg, w1 + i), a1);
-            b1 = z.fma(load(kind, seg, w1 + i + L), b1);
-        }
-        for (; i < cols; i += L) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        for (int i = 0; i < cols; i += L) {
             FloatVector y = FloatVector.fromArray(F, x, x0 + i);
             a0 = y.fma(load(kind, seg, w0 + i), a0);
             a1 = y.fma(load(kind, seg, w1 + i), a1);
         }
-        out[t * rows + r] = a0.add(b0).reduceLanes(VectorOperators.ADD);
-        out[t * rows + r + 1] = a1.add(b1).reduceLanes(VectorOperators.ADD);
+        out[t * rows + r] = Ops.sum(a0);
+        out[t * rows + r + 1] = Ops.sum(a1);
     }
 
     private static float dot(int kind, MemorySegment seg, long w0, float[] x, int x0, int cols) {
         FloatVector a = FloatVector.zero(F);
         for (int i = 0; i < cols; i += L) a = FloatVector.fromArray(F, x, x0 + i).fma(load(kind, seg, w0 + i), a);
-        return a.reduceLanes(VectorOperators.ADD);
+        return Ops.sum(a);
     }
 
     /** int8 rows: sum over blocks of scale_b * (q_b . x_b), 8 lanes of bytes widened to floats. */
@@ -149,7 +143,7 @@ public final class Gemm {
                     }
                     acc = blockAcc.fma(FloatVector.broadcast(F, scales[r * blocks + b]), acc);
                 }
-                out[t * rows + r] = acc.reduceLanes(VectorOperators.ADD);
+                out[t * rows + r] = Ops.sum(acc);
             }
         }
     }

@@ -1,7 +1,7 @@
 package io.moeserve.core.kernel;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -12,7 +12,25 @@ public final class Ops {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
 
+    /** ROT[j] moves lane i + L/2^(j+1) to lane i: the steps of a fixed pairwise summation tree. */
+    @SuppressWarnings("unchecked")
+    private static final VectorShuffle<Float>[] ROT = new VectorShuffle[Integer.numberOfTrailingZeros(L)];
+
+    static {
+        for (int j = 0, h = L / 2; h >= 1; j++, h /= 2) ROT[j] = VectorShuffle.iota(F, h, 1, true);
+    }
+
     private Ops() {
+    }
+
+    /**
+     * The sum of v's lanes in a fixed order. Not reduceLanes(ADD): its order is unspecified and does
+     * differ between the JIT's intrinsic and the interpreter, so the same row would round differently
+     * before and after warm-up, or in the router's JVM and an expert service's. Lanewise adds and
+     * shuffles are exact, so this tree gives the same bits in every execution mode.
+     */
+    static float sum(FloatVector v) {
+        return v.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
     }
 
     /** sum_i a[ao+i] * b[bo+i] */
@@ -20,7 +38,7 @@ public final class Ops {
         FloatVector acc = FloatVector.zero(F);
         int i = 0;
         for (; i + L <= n; i += L) acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = sum(acc);
         for (; i < n; i++) s += a[ao + i] * b[bo + i];
         return s;
     }
@@ -31,6 +49,18 @@ public final class Ops {
         int i = 0;
         for (; i + L <= n; i += L) {
             FloatVector.fromArray(F, x, xo + i).fma(a, FloatVector.fromArray(F, y, yo + i)).intoArray(y, yo + i);
+        }
+        for (; i < n; i++) y[yo + i] += alpha * x[xo + i];
+    }
+
+    /**
+     * y[yo:] += (alpha * x[xo:]) with the product rounded before the add (no FMA), so that summing
+     * expert outputs gives bit-identical results however the experts are grouped across instances.
+     */
+    public static void addScaled(float alpha, float[] x, int xo, float[] y, int yo, int n) {
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector.fromArray(F, x, xo + i).mul(alpha).add(FloatVector.fromArray(F, y, yo + i)).intoArray(y, yo + i);
         }
         for (; i < n; i++) y[yo + i] += alpha * x[xo + i];
     }
@@ -50,7 +80,7 @@ public final class Ops {
             FloatVector v = FloatVector.fromArray(F, x, xo + i);
             ss = v.fma(v, ss);
         }
-        float sum = ss.reduceLanes(VectorOperators.ADD);
+        float sum = sum(ss);
         for (; i < d; i++) sum += x[xo + i] * x[xo + i];
         float inv = (float) (1.0 / Math.sqrt(sum / d + eps));
         i = 0;
@@ -60,15 +90,13 @@ public final class Ops {
         for (; i < d; i++) out[oo + i] = weight[i] * (x[xo + i] * inv);
     }
 
-    /** SwiGLU gate: g = silu(g) * u = g / (1 + exp(-g)) * u, over n elements. */
+    /**
+     * SwiGLU gate: g = silu(g) * u = g / (1 + exp(-g)) * u, over n elements. Scalar on purpose: the
+     * Vector API's EXP is an approximation whose bits differ between JIT and interpreter, while
+     * Math.exp gives the same bits everywhere; the exps are a tiny share of an expert's work.
+     */
     public static void siluMul(float[] g, float[] u, int n) {
-        int i = 0;
-        for (; i + L <= n; i += L) {
-            FloatVector v = FloatVector.fromArray(F, g, i);
-            FloatVector sig = v.neg().lanewise(VectorOperators.EXP).add(1f);
-            v.div(sig).mul(FloatVector.fromArray(F, u, i)).intoArray(g, i);
-        }
-        for (; i < n; i++) g[i] = (float) (g[i] / (1.0 + Math.exp(-g[i]))) * u[i];
+        for (int i = 0; i < n; i++) g[i] = (float) (g[i] / (1.0 + Math.exp(-g[i]))) * u[i];
     }
 
     /** In-place softmax over a[ao:ao+n]: exp(a - max) / sum. */

@@ -15,6 +15,13 @@ public final class ScalarOps {
         for (int i = 0; i < n; i++) y[yo + i] += alpha * x[xo + i];
     }
 
+    public static void addScaled(float alpha, float[] x, int xo, float[] y, int yo, int n) {
+        for (int i = 0; i < n; i++) {
+            float p = alpha * x[xo + i];
+            y[yo + i] = y[yo + i] + p;
+        }
+    }
+
     public static void rmsNorm(float[] x, int xo, float[] weight, float eps, float[] out, int oo, int d) {
         // v = x.pow(2).mean(-1); weight * (x * rsqrt(v + eps))
         double ss = 0;

@@ -1,6 +1,9 @@
 package io.moeserve.core.model;
 
 import java.util.Arrays;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The checkpoint families moeserve runs. They share Mixtral's shape (GQA attention, softmax top-k
@@ -45,6 +48,40 @@ public enum Architecture {
         }
         throw new IllegalArgumentException("unsupported architecture " + name + "; moeserve runs "
                 + Arrays.stream(values()).map(Architecture::hfName).toList());
+    }
+
+    private static final Pattern LAYER = Pattern.compile("model\\.layers\\.(\\d+)\\.(.+)");
+    private static final Pattern EXPERT = Pattern.compile("experts\\.(\\d+)\\.(\\w+)\\.weight");
+    private static final Set<String> LAYER_TENSORS = Set.of("input_layernorm.weight", "post_attention_layernorm.weight",
+            "self_attn.q_proj.weight", "self_attn.k_proj.weight", "self_attn.v_proj.weight", "self_attn.o_proj.weight",
+            // a buffer some exporters save; the engine derives it from rope_theta
+            "self_attn.rotary_emb.inv_freq");
+
+    /**
+     * Whether the engine reads this checkpoint tensor (or may ignore it because it is derived). A tensor
+     * outside this set (a bias, a shared expert, a layer or expert beyond config.json) means the
+     * checkpoint holds math moeserve would silently skip.
+     */
+    public boolean understands(String tensor, int numLayers, int numExperts) {
+        if (tensor.equals("model.embed_tokens.weight") || tensor.equals("model.norm.weight") || tensor.equals("lm_head.weight")) {
+            return true;
+        }
+        Matcher m = LAYER.matcher(tensor);
+        if (!m.matches() || !below(m.group(1), numLayers)) return false;
+        String rest = m.group(2);
+        if (LAYER_TENSORS.contains(rest)) return true;
+        if (qkNorm != QkNorm.NONE && (rest.equals("self_attn.q_norm.weight") || rest.equals("self_attn.k_norm.weight"))) {
+            return true;
+        }
+        if (!rest.startsWith(moeModule + ".")) return false;
+        rest = rest.substring(moeModule.length() + 1);
+        if (rest.equals("gate.weight")) return true;
+        Matcher e = EXPERT.matcher(rest);
+        return e.matches() && below(e.group(1), numExperts) && Set.of(w1, w2, w3).contains(e.group(2));
+    }
+
+    private static boolean below(String index, int limit) {
+        return index.length() < 10 && Integer.parseInt(index) < limit;
     }
 
     // Weight names, in one place per architecture.

@@ -117,7 +117,13 @@ public record ModelConfig(
             throw new CheckpointException(source + ": use_sliding_window is not implemented for " + arch.hfName());
         }
         if (arch != Architecture.MIXTRAL) window = 0;
-        float clip = c.path("clip_qkv").isNumber() ? (float) c.get("clip_qkv").asDouble() : 0f;
+        // Only OLMoE's attention reads clip_qkv; HF ignores the key elsewhere, and so do we.
+        float clip = arch == Architecture.OLMOE && c.path("clip_qkv").isNumber() ? (float) c.get("clip_qkv").asDouble() : 0f;
+        if (arch == Architecture.OLMOE && headDim * heads != hidden) {
+            // HF's OLMoE derives head_dim = hidden_size / num_attention_heads and ignores a head_dim key.
+            throw new CheckpointException(source + ": OlmoeForCausalLM needs hidden_size " + hidden
+                    + " = num_attention_heads " + heads + " x head_dim " + headDim);
+        }
         List<Integer> eos = new ArrayList<>();
         JsonNode eosNode = c.path("eos_token_id");
         if (eosNode.isArray()) eosNode.forEach(n -> eos.add(n.asInt()));

@@ -1,8 +1,9 @@
 package io.moeserve.ops.planner.solve;
 
 /**
- * The cost model of one layer under {@link CostWeights}; the ILP's objective is the same sum,
- * integer-scaled. Terms, all per token of the window:
+ * The cost model of one layer under {@link CostWeights}, computed in the integer units of
+ * {@link LayerProblem} so that it is exactly the CP-SAT models' objective. Terms, per token of the
+ * window:
  * <ul>
  *   <li>straggler: max over instances of tokens / speed;</li>
  *   <li>messages: 1 per token plus 2/k per co-activated pair whose experts share no instance
@@ -14,26 +15,25 @@ package io.moeserve.ops.planner.solve;
 public record LayerCost(double straggler, double messages, double migrationBytes, double objective) {
 
     static LayerCost of(LayerProblem p, LayerAssignment a) {
-        long[] loads = a.instanceLoads(p.instances);
-        double t = 0;
-        for (int i = 0; i < p.instances; i++) t = Math.max(t, loads[i] / p.speed[i]);
+        long t = p.straggler(a.instanceLoads(p.instances));
+        long units = p.tCoef * t + p.baseUnits;
         double split = p.otherPairs * 2.0 / p.topK;
         for (int q = 0; q < p.pairA.length; q++) {
-            if (!together(a, p.pairA[q], p.pairB[q])) split += p.pairMessages(q);
+            if (!together(a, p.pairA[q], p.pairB[q])) {
+                split += p.pairMessages(q);
+                units += p.pairCoef[q];
+            }
         }
-        double messages = p.tokens + split;
-        double moved = 0;
+        long moved = 0;
         if (p.prevHost != null) {
             for (int e = 0; e < p.experts; e++) {
                 for (int i : a.hosts[e]) {
-                    if (!p.prevHost[e][i]) moved += p.expertBytes;
+                    if (!p.prevHost[e][i]) moved++;
                 }
             }
         }
-        CostWeights w = p.weights;
-        double obj = w.straggler() * t / p.tokens + w.messages() * messages / p.tokens
-                + w.migrationPerGiB() * moved / (1L << 30);
-        return new LayerCost(t, messages, moved, obj);
+        units += p.moveCoef * moved;
+        return new LayerCost(t, p.tokens + split, (double) moved * p.expertBytes, units / LayerProblem.SCALE);
     }
 
     static boolean together(LayerAssignment a, int x, int y) {

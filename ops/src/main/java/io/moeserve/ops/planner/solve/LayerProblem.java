@@ -5,7 +5,6 @@ import io.moeserve.core.placement.Replica;
 import io.moeserve.ops.planner.stats.WindowStats;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +38,16 @@ public final class LayerProblem {
     final double otherPairs;
     final long expertBytes;
     final CostWeights weights;
+    // The cost model in integer units (objective = units / SCALE), shared by LayerCost and the
+    // CP-SAT models so that their objectives are the same numbers.
+    final long[] speedMilli;   // speed * 1000: T of instance i = ceil(1000 * load / speedMilli)
+    final long tCoef;          // per unit of straggler T
+    final long[] pairCoef;     // per candidate pair that ends up split
+    final long moveCoef;       // per expert copy not held before
+    final long baseUnits;      // messages every plan pays: 1 per token + all non-candidate pairs
+
+    /** Integer units per unit of per-token objective. */
+    static final double SCALE = 1e8;
 
     LayerProblem(PlanningProblem p, int layer, int partnersPerExpert) {
         WindowStats s = p.stats();
@@ -59,25 +68,32 @@ public final class LayerProblem {
         this.expertBytes = p.expertBytes();
         this.weights = p.weights();
         this.prevHost = p.previous() == null ? null : previousHosts(p, layer);
-        // candidate pairs: union of each expert's strongest partners
+        // candidate pairs: union of each expert's strongest partners (top-k by insertion, no boxing)
         double[] c = s.coact()[layer];
         Map<Long, Integer> index = new HashMap<>();
         List<int[]> pairs = new ArrayList<>();
-        Integer[] order = new Integer[experts];
         double total = 0;
         for (int a = 0; a < experts; a++) {
             for (int b = a + 1; b < experts; b++) total += c[a * experts + b];
         }
         int k = Math.min(partnersPerExpert, experts - 1);
-        for (int a = 0; a < experts && topK > 1; a++) {
-            final int row = a * experts;
-            for (int b = 0; b < experts; b++) order[b] = b;
-            Arrays.sort(order, (x, y) -> Double.compare(c[row + y], c[row + x]));
-            int taken = 0;
-            for (int j = 0; j < experts && taken < k; j++) {
-                int b = order[j];
-                if (b == a || c[row + b] <= 0) continue;
-                taken++;
+        int[] best = new int[k];
+        for (int a = 0; a < experts && topK > 1 && k > 0; a++) {
+            int row = a * experts;
+            int found = 0;
+            for (int b = 0; b < experts; b++) {
+                double v = c[row + b];
+                if (b == a || v <= 0 || (found == k && v <= c[row + best[k - 1]])) continue;
+                int j = Math.min(found, k - 1);
+                while (j > 0 && c[row + best[j - 1]] < v) {
+                    best[j] = best[j - 1];
+                    j--;
+                }
+                best[j] = b;
+                if (found < k) found++;
+            }
+            for (int j = 0; j < found; j++) {
+                int b = best[j];
                 long key = (long) Math.min(a, b) * experts + Math.max(a, b);
                 index.computeIfAbsent(key, x -> {
                     pairs.add(new int[] {(int) (key / experts), (int) (key % experts)});
@@ -99,6 +115,15 @@ public final class LayerProblem {
             count[pairB[q]]++;
         }
         otherPairs = Math.max(0, total - candidate);
+        CostWeights w = weights;
+        double perToken = SCALE / tokens;
+        speedMilli = new long[instances];
+        for (int i = 0; i < instances; i++) speedMilli[i] = Math.max(1, Math.round(speed[i] * 1000));
+        tCoef = Math.round(w.straggler() * perToken);
+        pairCoef = new long[pairA.length];
+        for (int q = 0; q < pairA.length; q++) pairCoef[q] = Math.round(w.messages() * perToken * pairMessages(q));
+        moveCoef = Math.round(w.migrationPerGiB() * SCALE * expertBytes / (1L << 30));
+        baseUnits = Math.round(w.messages() * perToken * (tokens + otherPairs * 2.0 / topK));
         pairsOf = new int[experts][];
         for (int e = 0; e < experts; e++) pairsOf[e] = new int[count[e]];
         int[] fill = new int[experts];
@@ -132,6 +157,13 @@ public final class LayerProblem {
     /** Messages weight of splitting pair {@code q}, per token: a split pair costs 2/k messages. */
     double pairMessages(int q) {
         return pairC[q] * 2.0 / topK;
+    }
+
+    /** Straggler time of instance loads in the models' units (speed-1 tokens, rounded up). */
+    long straggler(long[] loads) {
+        long t = 0;
+        for (int i = 0; i < instances; i++) t = Math.max(t, (1000 * loads[i] + speedMilli[i] - 1) / speedMilli[i]);
+        return t;
     }
 
     boolean wasHost(int e, int i) {
