@@ -221,6 +221,37 @@ class GatewayProxyTest {
     }
 
     @Test
+    void clientLeavingMidStream_closesTheRouterStreamAtOnce() throws Exception {
+        for (FakeRouter r : List.of(routerA, routerB)) {
+            r.streamChunks(50);
+            r.streamGap(java.time.Duration.ofMillis(100));
+        }
+        try {
+            int abortsBefore = routerA.streamAborts() + routerB.streamAborts();
+            String body = CHAT.replace("}]}", "}],\"stream\":true}");
+            HttpResponse<InputStream> response = gateway.client().send(
+                    gateway.request("/v1/chat/completions", KEY).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+            var reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8));
+            assertThat(reader.readLine()).startsWith("data:");
+            long left = System.nanoTime();
+            reader.close();  // the client goes away after the first chunk of a 5 s stream
+            while (routerA.streamAborts() + routerB.streamAborts() == abortsBefore
+                    && System.nanoTime() - left < 4_000_000_000L) {
+                Thread.sleep(20);
+            }
+            long ms = (System.nanoTime() - left) / 1_000_000;
+            assertThat(routerA.streamAborts() + routerB.streamAborts()).isEqualTo(abortsBefore + 1);
+            assertThat(ms).as("router noticed the departure after %d ms", ms).isLessThan(2000);
+        } finally {
+            for (FakeRouter r : List.of(routerA, routerB)) {
+                r.streamChunks(3);
+                r.streamGap(java.time.Duration.ofMillis(300));
+            }
+        }
+    }
+
+    @Test
     void streamWithoutIncludeUsage_isChargedButTheClientSeesNoUsageChunk() throws Exception {
         String key = "sk-stream-budget";
         storeKeyInRedis(key, "{\"name\":\"streamer\",\"tokens_per_minute\":100000}");

@@ -97,6 +97,44 @@ public final class LocalKafka implements AutoCloseable {
         return start(dataDir, 0);
     }
 
+    private static LocalKafka shared;
+
+    /**
+     * One broker per JVM for tests: started (in a temp dir, on a free port) on first use, reused by
+     * every test class of the run, killed and deleted when the JVM exits. Tests sharing it use their
+     * own partitions (instances, router ids) so they cannot see each other's messages.
+     */
+    public static synchronized LocalKafka shared() {
+        if (shared == null || !shared.isAlive()) {
+            Path dir;
+            try {
+                dir = Files.createTempDirectory("moe-kafka-");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            LocalKafka k = start(dir, 0);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                k.process.destroyForcibly();
+                try {
+                    k.process.waitFor(10, TimeUnit.SECONDS);
+                } catch (InterruptedException ignored) {
+                    // exiting anyway
+                }
+                deleteTree(dir);
+            }, "local-kafka-cleanup"));
+            shared = k;
+        }
+        return shared;
+    }
+
+    private static void deleteTree(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | UncheckedIOException ignored) {
+            // best effort at exit
+        }
+    }
+
     public String bootstrapServers() {
         return host + ":" + port;
     }

@@ -3,6 +3,8 @@ package io.moeserve.ops;
 import io.moeserve.ops.bench.BenchCommand;
 import io.moeserve.ops.engine.GenerateCommand;
 import io.moeserve.ops.engine.LogitsCommand;
+import io.moeserve.ops.stack.DownCommand;
+import io.moeserve.ops.stack.UpCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -13,6 +15,8 @@ import picocli.CommandLine.Command;
                 GenerateCommand.class,
                 LogitsCommand.class,
                 BenchCommand.class,
+                UpCommand.class,
+                DownCommand.class,
                 io.moeserve.ops.planner.PlanCommand.class,
         })
 public final class MoeCli implements Runnable {

@@ -26,7 +26,7 @@ public class ExpertConfiguration {
 
     @Bean
     PlacementPlan startupPlan(ExpertProperties props, Checkpoint checkpoint) {
-        if (props.plan().file() != null) return PlacementPlans.read(props.plan().file());
+        if (props.plan().file() != null && !props.plan().file().toString().isBlank()) return PlacementPlans.read(props.plan().file());
         var c = checkpoint.config();
         return PlacementPlans.roundRobin(props.modelDir().getFileName().toString(), c.numLayers(), c.numExperts(),
                 PlacementPlans.uniformInstances(props.plan().roundRobinInstances(), Long.MAX_VALUE));

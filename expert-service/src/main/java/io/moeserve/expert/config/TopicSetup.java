@@ -30,22 +30,33 @@ final class TopicSetup {
         Map<String, Integer> want = Map.of(Topics.DISPATCH, dispatchPartitions, Topics.COMBINE, 1,
                 Topics.PLACEMENT, 1, Topics.PLACEMENT_ACKS, 1);
         try (Admin admin = Admin.create(p)) {
-            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-            for (var e : want.entrySet()) {
-                if (existing.contains(e.getKey())) continue;
-                NewTopic t = new NewTopic(e.getKey(), e.getValue(), (short) -1); // broker default replication
-                if (e.getKey().equals(Topics.PLACEMENT)) t.configs(Map.of("cleanup.policy", "compact"));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (true) {
                 try {
-                    admin.createTopics(List.of(t)).all().get(30, TimeUnit.SECONDS);
-                } catch (ExecutionException ex) {
-                    if (!(ex.getCause() instanceof TopicExistsException)) throw ex;
+                    Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+                    for (var e : want.entrySet()) {
+                        if (existing.contains(e.getKey())) continue;
+                        NewTopic t = new NewTopic(e.getKey(), e.getValue(), (short) -1); // broker default replication
+                        if (e.getKey().equals(Topics.PLACEMENT)) t.configs(Map.of("cleanup.policy", "compact"));
+                        try {
+                            admin.createTopics(List.of(t)).all().get(30, TimeUnit.SECONDS);
+                        } catch (ExecutionException ex) {
+                            if (!(ex.getCause() instanceof TopicExistsException)) throw ex;
+                        }
+                    }
+                    int have = admin.describeTopics(List.of(Topics.DISPATCH)).allTopicNames().get(30, TimeUnit.SECONDS)
+                            .get(Topics.DISPATCH).partitions().size();
+                    if (have < dispatchPartitions) {
+                        admin.createPartitions(Map.of(Topics.DISPATCH, NewPartitions.increaseTo(dispatchPartitions))).all()
+                                .get(30, TimeUnit.SECONDS);
+                    }
+                    return;
+                } catch (ExecutionException e) {
+                    // A topic just created may not be in the metadata yet; a broker still starting has no controller.
+                    boolean retriable = e.getCause() instanceof org.apache.kafka.common.errors.RetriableException;
+                    if (!retriable || System.nanoTime() > deadline) throw e;
+                    Thread.sleep(200);
                 }
-            }
-            int have = admin.describeTopics(List.of(Topics.DISPATCH)).allTopicNames().get(30, TimeUnit.SECONDS)
-                    .get(Topics.DISPATCH).partitions().size();
-            if (have < dispatchPartitions) {
-                admin.createPartitions(Map.of(Topics.DISPATCH, NewPartitions.increaseTo(dispatchPartitions))).all()
-                        .get(30, TimeUnit.SECONDS);
             }
         } catch (ExecutionException e) {
             throw new IllegalStateException("cannot create the moeserve topics on " + bootstrapServers + ": " + e.getCause(), e);

@@ -156,6 +156,14 @@ public final class DispatchLoop implements AutoCloseable {
         sample.stop(metrics.computeTimer());
         metrics.answered(reply.status());
         if (reply.status() == CombineMessage.Status.OK) metrics.tokens(m.layer(), m.experts());
+        int combinePartitions = producer.partitionsFor(Topics.COMBINE).size(); // cached metadata, no round trip
+        if (m.header().routerId() >= combinePartitions) {
+            // Sending would block up to max.block.ms waiting for a partition that may never exist.
+            metrics.rejected("undeliverable");
+            log.warn("batch {}: router id {} has no moe.combine partition (topic has {})", m.batchId(), m.header().routerId(),
+                    combinePartitions);
+            return;
+        }
         try {
             producer.send(new ProducerRecord<>(Topics.COMBINE, m.header().routerId(), null, WireCodec.encode(reply)), (md, ex) -> {
                 if (ex != null) log.warn("reply to router {} batch {} not delivered: {}", m.header().routerId(), m.batchId(), ex.toString());

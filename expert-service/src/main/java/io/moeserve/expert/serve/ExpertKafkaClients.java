@@ -33,6 +33,8 @@ public final class ExpertKafkaClients {
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "10000");
         // Don't block the poll loop for a minute when the broker is away; fail the send and carry on.
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "5000");
+        // A router replica added later gets a new moe.combine partition: see it within 10 s, not the 5 min default.
+        p.put(ProducerConfig.METADATA_MAX_AGE_CONFIG, "10000");
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, "org.apache.kafka.common.serialization.ByteArraySerializer");
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, "org.apache.kafka.common.serialization.ByteArraySerializer");
         return p;

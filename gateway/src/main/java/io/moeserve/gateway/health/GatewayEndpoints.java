@@ -1,5 +1,6 @@
 package io.moeserve.gateway.health;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -27,11 +28,11 @@ public class GatewayEndpoints {
         return RouterFunctions.route()
                 .GET("/health", request -> health.status().flatMap(routers -> {
                     boolean ok = routers.containsValue(Boolean.TRUE);
-                    Map<String, Object> body = Map.of(
-                            "status", ok ? "ok" : "unavailable",
-                            "routers", routers.entrySet().stream().collect(java.util.stream.Collectors.toMap(
-                                    Map.Entry::getKey, e -> e.getValue() ? "up" : "down",
-                                    (a, b) -> a, java.util.LinkedHashMap::new)));
+                    Map<String, Object> body = new LinkedHashMap<>();
+                    body.put("status", ok ? "ok" : "unavailable");
+                    Map<String, String> each = new LinkedHashMap<>();
+                    routers.forEach((url, up) -> each.put(url, up ? "up" : "down"));
+                    body.put("routers", each);
                     return ServerResponse.status(ok ? 200 : 503).contentType(MediaType.APPLICATION_JSON).bodyValue(body);
                 }))
                 .GET("/metrics", request -> ServerResponse.ok().contentType(PROMETHEUS_TEXT).bodyValue(prometheus.scrape()))

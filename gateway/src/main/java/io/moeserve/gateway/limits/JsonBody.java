@@ -39,8 +39,17 @@ final class JsonBody {
                 throw invalid("unexpected content after the JSON object");
             }
         } catch (JacksonException e) {
-            throw invalid(e.getOriginalMessage());
+            throw invalid(describe(e));
         }
+    }
+
+    /** Jackson's message without its source dump, plus where in the body it went wrong. */
+    private static String describe(JacksonException e) {
+        String message = String.valueOf(e.getOriginalMessage());
+        int cut = message.indexOf(" (start marker");
+        message = (cut > 0 ? message.substring(0, cut) : message).lines().findFirst().orElse("invalid JSON");
+        var at = e.getLocation();
+        return at == null ? message : message + " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
     }
 
     /**
@@ -53,7 +62,7 @@ final class JsonBody {
         try {
             root = JSON.readTree(body);
         } catch (JacksonException e) {
-            throw invalid(e.getOriginalMessage());
+            throw invalid(describe(e));
         }
         if (!(root instanceof ObjectNode object) || !object.path("stream").isBoolean() || !object.get("stream").asBoolean()) {
             return null;

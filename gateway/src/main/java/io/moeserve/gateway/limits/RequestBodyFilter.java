@@ -86,6 +86,7 @@ public class RequestBodyFilter implements GlobalFilter, Ordered {
     private static ServerHttpRequest replaying(ServerWebExchange exchange, byte[] body) {
         ServerHttpRequest withLength = exchange.getRequest().mutate().headers(h -> {
             h.remove(HttpHeaders.TRANSFER_ENCODING);
+            h.remove(HttpHeaders.EXPECT);  // the body is already here: no 100-continue round trip to the router
             h.setContentLength(body.length);
         }).build();
         var factory = exchange.getResponse().bufferFactory();

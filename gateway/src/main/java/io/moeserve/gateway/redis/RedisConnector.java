@@ -50,7 +50,7 @@ public class RedisConnector {
     public RedisConnector(GatewayProperties properties) {
         this.timeout = properties.redis().timeout();
         this.uri = RedisURI.create(properties.redis().uri());
-        this.uri.setTimeout(timeout);
+        this.uri.setTimeout(CONNECT_ATTEMPT_TIMEOUT);  // the connect handshake; commands use TimeoutOptions below
         // reconnect quickly after an outage (Lettuce's default backs off to 30 s): limits resume within ~2 s
         this.resources = DefaultClientResources.builder()
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(100), Duration.ofSeconds(2), 2, TimeUnit.MILLISECONDS))
@@ -105,7 +105,8 @@ public class RedisConnector {
                 })
                 .map(c -> connection.get())
                 .onErrorMap(e -> !(e instanceof RedisUnavailableException),
-                        e -> new RedisUnavailableException("Redis connect failed: " + e))
+                        e -> new RedisUnavailableException("Redis connect failed: " + e
+                                + (e.getCause() != null ? " (" + e.getCause() + ")" : "")))
                 .doFinally(s -> connecting.set(null))
                 .cache();
         return connecting.compareAndSet(null, attempt) ? attempt : connect();

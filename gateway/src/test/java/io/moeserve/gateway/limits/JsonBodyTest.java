@@ -34,6 +34,13 @@ class JsonBodyTest {
     }
 
     @Test
+    void errorMessage_saysWhereWithoutDumpingTheBody() {
+        assertThatThrownBy(() -> JsonBody.validate(utf8("{\"model\":\"m\",\n \"x\": }")))
+                .isInstanceOfSatisfying(GatewayException.class, e -> assertThat(e.error().error().message())
+                        .contains("line 2").doesNotContain("REDACTED").doesNotContain("Source"));
+    }
+
+    @Test
     void streamWithoutUsage_getsIncludeUsageTurnedOn() {
         byte[] rewritten = JsonBody.withStreamUsage(utf8("{\"model\":\"m\",\"stream\":true,\"temperature\":0.7}"));
         assertThat(new String(rewritten, StandardCharsets.UTF_8))

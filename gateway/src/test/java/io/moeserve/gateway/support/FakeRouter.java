@@ -45,6 +45,8 @@ public final class FakeRouter implements AutoCloseable {
     private volatile int forcedStatus;
     private volatile long usageTokens = 12;
     private volatile Duration streamGap = Duration.ofMillis(300);
+    private volatile int streamChunks = 3;
+    private final AtomicInteger streamAborts = new AtomicInteger();
 
     public FakeRouter(String name) throws IOException {
         this.name = name;
@@ -73,6 +75,15 @@ public final class FakeRouter implements AutoCloseable {
 
     public void streamGap(Duration gap) {
         this.streamGap = gap;
+    }
+
+    public void streamChunks(int chunks) {
+        this.streamChunks = chunks;
+    }
+
+    /** Streams that ended because the peer (the gateway) closed the connection before the last chunk. */
+    public int streamAborts() {
+        return streamAborts.get();
     }
 
     public List<Received> received() {
@@ -132,11 +143,16 @@ public final class FakeRouter implements AutoCloseable {
         ex.getResponseHeaders().set("Content-Type", "text/event-stream");
         ex.sendResponseHeaders(200, 0);
         OutputStream out = ex.getResponseBody();
-        for (int i = 0; i < 3; i++) {
-            String usageField = includeUsage ? ",\"usage\":null" : "";
-            write(out, "data: {\"id\":\"c\",\"object\":\"" + object + ".chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"t"
-                    + i + "\"}}]" + usageField + "}\n\n");
-            sleep(streamGap);
+        try {
+            for (int i = 0; i < streamChunks; i++) {
+                String usageField = includeUsage ? ",\"usage\":null" : "";
+                write(out, "data: {\"id\":\"c\",\"object\":\"" + object + ".chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"t"
+                        + i + "\"}}]" + usageField + "}\n\n");
+                sleep(streamGap);
+            }
+        } catch (IOException e) {
+            streamAborts.incrementAndGet();  // what a router sees when its client went away: free the slot now
+            throw e;
         }
         if (includeUsage) {
             write(out, "data: {\"id\":\"c\",\"object\":\"" + object + ".chunk\",\"choices\":[],\"usage\":" + usage + "}\n\n");

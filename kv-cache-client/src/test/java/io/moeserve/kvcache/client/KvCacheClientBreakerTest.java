@@ -1,6 +1,7 @@
 package io.moeserve.kvcache.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.moeserve.core.kvcache.BlockKey;
@@ -106,16 +107,14 @@ class KvCacheClientBreakerTest {
 
     @Test
     void callerBugs_propagate_andDoNotOpenTheBreaker() {
-        FakeStore store = new FakeStore(new CountDownLatch(0));
         try (KvCacheClient client = new KvCacheClient(
                 RedisKvBlockStore.connect("redis://127.0.0.1:6379", new KvKeySchema(TestBlocks.uniqueNamespace()),
                         KvPolicy.DEFAULT, Duration.ofSeconds(1)), CONFIG)) {
             for (int i = 0; i < 20; i++) {
-                org.assertj.core.api.Assertions.assertThatThrownBy(() -> client.longestPrefix("bad{id}", KEYS))
+                assertThatThrownBy(() -> client.longestPrefix("bad{id}", KEYS))
                         .isInstanceOf(IllegalArgumentException.class);
             }
             assertThat(client.available()).isTrue();
         }
-        store.close();
     }
 }

@@ -44,54 +44,59 @@ public final class KvTransportBenchmark {
             RedisKvAdmin admin = new RedisKvAdmin(redis, schema, KvPolicy.DEFAULT);
             System.out.printf("%d blocks per fetch, %d iterations after %d warm-up, model %s%n", blocks, iterations, warmup, model);
             String sep = "";
-            for (String encName : a.get("encodings").split(",")) {
-                Encoding enc = Encoding.valueOf(encName.trim());
-                List<BlockKey> keys = keys(model, blocks, enc);
-                Map<BlockKey, byte[]> data = blocks(keys, enc);
-                long bytes = data.values().stream().mapToLong(b -> b.length).sum();
-                direct.putBlocks(model, data);
-                check(direct.getPrefix(model, keys), data, keys, "direct");
-                check(http.getPrefix(model, keys), data, keys, "http");
+            try {
+                for (String encName : a.get("encodings").split(",")) {
+                    Encoding enc = Encoding.valueOf(encName.trim());
+                    List<BlockKey> keys = keys(model, blocks, enc);
+                    Map<BlockKey, byte[]> data = blocks(keys, enc);
+                    long bytes = data.values().stream().mapToLong(b -> b.length).sum();
+                    direct.putBlocks(model, data);
+                    check(direct.getPrefix(model, keys), data, keys, "direct");
+                    check(http.getPrefix(model, keys), data, keys, "http");
 
-                long[] d = new long[iterations], h = new long[iterations], dl = new long[iterations],
-                        hl = new long[iterations], dec = new long[iterations], mg = new long[iterations];
-                byte[][] rawKeys = keys.stream().map(key -> schema.blockKey(model, key)).toArray(byte[][]::new);
-                float[][] k = new float[TestBlocks.LAYERS][blocks * BlockHasher.BLOCK_TOKENS * TestBlocks.KV_HEADS * TestBlocks.HEAD_DIM];
-                float[][] v = new float[TestBlocks.LAYERS][k[0].length];
-                for (int i = -warmup; i < iterations; i++) {
-                    long td = time(() -> direct.getPrefix(model, keys));
-                    long th = time(() -> http.getPrefix(model, keys));
-                    long tdl = time(() -> direct.longestPrefix(model, keys));
-                    long thl = time(() -> http.longestPrefix(model, keys));
-                    long tmg = time(() -> redis.sync().mget(rawKeys));
-                    List<byte[]> got = direct.getPrefix(model, keys);
-                    long t0 = System.nanoTime();
-                    for (int b = 0; b < got.size(); b++) {
-                        KvBlockCodec.decode(got.get(b), k, v, b * BlockHasher.BLOCK_TOKENS, TestBlocks.KV_HEADS, TestBlocks.HEAD_DIM);
+                    long[] d = new long[iterations], h = new long[iterations], dl = new long[iterations],
+                            hl = new long[iterations], dec = new long[iterations], mg = new long[iterations];
+                    byte[][] rawKeys = keys.stream().map(key -> schema.blockKey(model, key)).toArray(byte[][]::new);
+                    float[][] k = new float[TestBlocks.LAYERS][blocks * BlockHasher.BLOCK_TOKENS * TestBlocks.KV_HEADS * TestBlocks.HEAD_DIM];
+                    float[][] v = new float[TestBlocks.LAYERS][k[0].length];
+                    for (int i = -warmup; i < iterations; i++) {
+                        long td = time(() -> direct.getPrefix(model, keys));
+                        long th = time(() -> http.getPrefix(model, keys));
+                        long tdl = time(() -> direct.longestPrefix(model, keys));
+                        long thl = time(() -> http.longestPrefix(model, keys));
+                        long tmg = time(() -> redis.sync().mget(rawKeys));
+                        List<byte[]> got = direct.getPrefix(model, keys);
+                        long t0 = System.nanoTime();
+                        for (int b = 0; b < got.size(); b++) {
+                            KvBlockCodec.decode(got.get(b), k, v, b * BlockHasher.BLOCK_TOKENS, TestBlocks.KV_HEADS, TestBlocks.HEAD_DIM);
+                        }
+                        long tdec = System.nanoTime() - t0;
+                        if (i >= 0) {
+                            d[i] = td; h[i] = th; dl[i] = tdl; hl[i] = thl; dec[i] = tdec; mg[i] = tmg;
+                        }
                     }
-                    long tdec = System.nanoTime() - t0;
-                    if (i >= 0) {
-                        d[i] = td; h[i] = th; dl[i] = tdl; hl[i] = thl; dec[i] = tdec; mg[i] = tmg;
-                    }
+                    System.out.printf("%n%s: %d bytes per fetch (%.1f KiB per block)%n", enc, bytes, bytes / 1024.0 / blocks);
+                    System.out.printf("%-28s %8s %8s %8s %8s %10s%n", "operation", "p50 ms", "p90 ms", "p99 ms", "mean ms", "MB/s@p50");
+                    row("get prefix, direct Redis", d, bytes);
+                    row("get prefix, HTTP service", h, bytes);
+                    row("plain MGET (floor, no LRU)", mg, bytes);
+                    row("lookup, direct Redis", dl, 0);
+                    row("lookup, HTTP service", hl, 0);
+                    row("decode " + blocks + " blocks (engine)", dec, 0);
+                    System.out.printf("HTTP / direct (p50 get): %.2fx; failed calls so far: %d%n", (double) pct(h, 50) / pct(d, 50), errors);
+                    json.append(sep).append(String.format(Locale.ROOT,
+                            "{\"encoding\":\"%s\",\"bytes\":%d,\"direct_get_p50_ms\":%.3f,\"http_get_p50_ms\":%.3f,"
+                                    + "\"direct_get_p90_ms\":%.3f,\"http_get_p90_ms\":%.3f,\"direct_lookup_p50_ms\":%.3f,"
+                                    + "\"http_lookup_p50_ms\":%.3f,\"decode_p50_ms\":%.3f}",
+                            enc, bytes, ms(pct(d, 50)), ms(pct(h, 50)), ms(pct(d, 90)), ms(pct(h, 90)), ms(pct(dl, 50)),
+                            ms(pct(hl, 50)), ms(pct(dec, 50))));
+                    sep = ",";
                 }
-                System.out.printf("%n%s: %d bytes per fetch (%.1f KiB per block)%n", enc, bytes, bytes / 1024.0 / blocks);
-                System.out.printf("%-28s %8s %8s %8s %8s %10s%n", "operation", "p50 ms", "p90 ms", "p99 ms", "mean ms", "MB/s@p50");
-                row("get prefix, direct Redis", d, bytes);
-                row("get prefix, HTTP service", h, bytes);
-                row("plain MGET (floor, no LRU)", mg, bytes);
-                row("lookup, direct Redis", dl, 0);
-                row("lookup, HTTP service", hl, 0);
-                row("decode " + blocks + " blocks (engine)", dec, 0);
-                System.out.printf("HTTP / direct (p50 get): %.2fx%n", (double) pct(h, 50) / pct(d, 50));
-                json.append(sep).append(String.format(Locale.ROOT,
-                        "{\"encoding\":\"%s\",\"bytes\":%d,\"direct_get_p50_ms\":%.3f,\"http_get_p50_ms\":%.3f,"
-                                + "\"direct_get_p90_ms\":%.3f,\"http_get_p90_ms\":%.3f,\"direct_lookup_p50_ms\":%.3f,"
-                                + "\"http_lookup_p50_ms\":%.3f,\"decode_p50_ms\":%.3f}",
-                        enc, bytes, ms(pct(d, 50)), ms(pct(h, 50)), ms(pct(d, 90)), ms(pct(h, 90)), ms(pct(dl, 50)),
-                        ms(pct(hl, 50)), ms(pct(dec, 50))));
-                sep = ",";
+            } finally {
+                admin.invalidate(model, 1000); // leave nothing behind in the shared Redis
+                redis.sync().srem(schema.models(), model.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                redis.sync().del(schema.stats(model), schema.policy(model));
             }
-            admin.invalidate(model, 1000);
         }
         System.out.println();
         System.out.println(json.append("]}"));
@@ -133,9 +138,17 @@ public final class KvTransportBenchmark {
         }
     }
 
+    private static int errors;
+
+    /** Time of one call; a failed call (e.g. a timeout on an overloaded machine) is counted and timed as it failed. */
     private static long time(Supplier<?> call) {
         long t0 = System.nanoTime();
-        call.get();
+        try {
+            call.get();
+        } catch (RuntimeException e) {
+            errors++;
+            System.err.println("call failed: " + e.getMessage());
+        }
         return System.nanoTime() - t0;
     }
 

@@ -122,16 +122,16 @@ class RedisKvBlockStoreTest {
 
     @Test
     void ttl_dropsUntouchedBlocks_keepsTouchedOnes_andSettlesTheirBytes() throws Exception {
-        admin.setPolicy(MODEL, new KvPolicy(1L << 30, Duration.ofMillis(1500)));
+        admin.setPolicy(MODEL, new KvPolicy(1L << 30, Duration.ofMillis(2000)));
         List<BlockKey> kept = TestBlocks.keys(MODEL, 1, 6);
         List<BlockKey> dropped = TestBlocks.keys(MODEL, 2, 7);
         store.putBlocks(MODEL, TestBlocks.blocks(kept));
         store.putBlocks(MODEL, TestBlocks.blocks(dropped));
-        Thread.sleep(900);
+        Thread.sleep(1200);
         assertThat(store.getPrefix(MODEL, kept)).hasSize(1); // touch: its TTL restarts
-        Thread.sleep(1000);
+        Thread.sleep(1200);
 
-        assertThat(store.getPrefix(MODEL, kept)).as("touched 1.0 s ago, ttl 1.5 s").hasSize(1);
+        assertThat(store.getPrefix(MODEL, kept)).as("touched 1.2 s ago, ttl 2 s").hasSize(1);
         assertThat(store.getBlocks(MODEL, dropped)).containsOnlyNulls();
         store.put(MODEL, Map.of()); // a sweep, as the service's janitor runs it
         RedisKvAdmin.ModelStats s = admin.stats(MODEL);

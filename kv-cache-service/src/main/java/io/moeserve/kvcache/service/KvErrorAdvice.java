@@ -25,8 +25,8 @@ class KvErrorAdvice {
     @ExceptionHandler({RedisException.class, KvStoreException.class})
     ResponseEntity<OpenAiError> redisDown(RuntimeException e) {
         log.warn("kv-cache backend unavailable: {}", e.toString());
-        return body(HttpStatus.SERVICE_UNAVAILABLE,
-                OpenAiError.serverError("kv cache backend (Redis) unavailable: " + e.getMessage(), "kv_backend_unavailable"));
+        return body(HttpStatus.SERVICE_UNAVAILABLE, OpenAiError.forStatus(503,
+                "kv cache backend (Redis) unavailable: " + e.getMessage(), null, "kv_backend_unavailable"));
     }
 
     /** Spring's own 4xx (unsupported media type, unknown path, wrong method) in the same shape; else a 500. */
@@ -34,7 +34,8 @@ class KvErrorAdvice {
     ResponseEntity<OpenAiError> other(Exception e) {
         if (e instanceof ErrorResponse er && er.getStatusCode().is4xxClientError()) {
             String detail = er.getBody().getDetail() != null ? er.getBody().getDetail() : e.getMessage();
-            return body(HttpStatus.valueOf(er.getStatusCode().value()), OpenAiError.invalidRequest(detail, null, null));
+            int status = er.getStatusCode().value();
+            return body(HttpStatus.valueOf(status), OpenAiError.forStatus(status, detail, null, null));
         }
         log.error("kv-cache request failed", e);
         return body(HttpStatus.INTERNAL_SERVER_ERROR, OpenAiError.serverError(e.toString(), "internal_error"));

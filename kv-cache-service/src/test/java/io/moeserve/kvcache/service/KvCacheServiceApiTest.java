@@ -146,6 +146,10 @@ class KvCacheServiceApiTest {
         assertThat(wrongType.statusCode()).isEqualTo(415);
         assertThat(wrongType.body()).contains("\"error\":{", "\"message\":");
 
+        HttpResponse<String> unknown = post("/v1/kv/tiny-moe/nope", new byte[32], KvWire.CONTENT_TYPE);
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(unknown.body()).contains("\"type\":\"not_found_error\"");
+
         HttpResponse<String> badModel = post("/v1/kv/bad%7Bid%7D/lookup", new byte[32], KvWire.CONTENT_TYPE);
         assertThat(badModel.statusCode()).isEqualTo(400);
         assertThat(badModel.body()).contains("braces");

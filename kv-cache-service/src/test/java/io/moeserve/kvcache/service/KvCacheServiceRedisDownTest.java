@@ -60,7 +60,7 @@ class KvCacheServiceRedisDownTest {
                     HttpResponse.BodyHandlers.ofString());
             assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(1));
             assertThat(r.statusCode()).isEqualTo(503);
-            assertThat(r.body()).contains("\"type\":\"server_error\"", "\"code\":\"kv_backend_unavailable\"");
+            assertThat(r.body()).contains("\"type\":\"service_unavailable_error\"", "\"code\":\"kv_backend_unavailable\"");
 
             for (int i = 0; i < 20; i++) {
                 assertThat(client.getPrefix("tiny-moe", KEYS)).isEmpty();

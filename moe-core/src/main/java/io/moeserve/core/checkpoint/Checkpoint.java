@@ -110,6 +110,11 @@ public final class Checkpoint implements AutoCloseable {
         return tensors.containsKey(name);
     }
 
+    /** The names of all tensors, across shards. */
+    public Set<String> tensorNames() {
+        return java.util.Collections.unmodifiableSet(tensors.keySet());
+    }
+
     public TensorRef tensor(String name) {
         TensorRef t = tensors.get(name);
         if (t == null) throw new CheckpointException("tensor " + name + " is missing from the checkpoint in " + dir);

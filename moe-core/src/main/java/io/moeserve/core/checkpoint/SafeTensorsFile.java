@@ -108,7 +108,8 @@ public final class SafeTensorsFile implements AutoCloseable {
                     + (end - begin) + " bytes but shape " + java.util.Arrays.toString(shape) + " of " + dtype + " needs " + expected);
         }
         if (end > size - dataStart) { // not dataStart + end: a huge offset must not overflow past the check
-            throw new CheckpointException(file + " is truncated: tensor " + name + " ends at byte " + (dataStart + end)
+            long endByte = end > Long.MAX_VALUE - dataStart ? Long.MAX_VALUE : dataStart + end;
+            throw new CheckpointException(file + " is truncated: tensor " + name + " ends at byte " + endByte
                     + " but the file has " + size + " bytes");
         }
         return new TensorRef(name, file, dtype, shape, all.asSlice(dataStart + begin, expected));

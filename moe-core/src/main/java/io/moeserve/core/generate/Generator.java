@@ -1,5 +1,6 @@
 package io.moeserve.core.generate;
 
+import io.moeserve.core.engine.ContextLengthException;
 import io.moeserve.core.engine.Engine;
 import io.moeserve.core.engine.KvCache;
 import io.moeserve.core.engine.SeqInput;
@@ -33,10 +34,7 @@ public final class Generator {
     public Result generate(int[] prompt, SamplingParams params, Consumer<String> onText) {
         if (prompt.length == 0) throw new IllegalArgumentException("the prompt is empty: at least one token is needed");
         int limit = engine.config().maxPositions();
-        if (prompt.length > limit) {
-            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens but the model's context is "
-                    + limit + " tokens (max_position_embeddings)");
-        }
+        if (prompt.length > limit) throw new ContextLengthException(prompt.length, limit);
         Sampler sampler = new Sampler(params);
         TextStream text = new TextStream(tokenizer, params.stop());
         KvCache cache = engine.newCache();

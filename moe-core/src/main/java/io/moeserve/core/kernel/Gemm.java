@@ -15,8 +15,8 @@ import java.nio.ByteOrder;
 
 /**
  * y = x W^T ({@code F.linear}) for a batch of n rows of x, with W read in its stored dtype.
- * BF16 is widened to F32 in registers (shift left 16), so weights are never copied. The batch is cut
- * into tiles of 4 rows of x by 2 rows of W: each widened weight vector feeds 4 FMAs and each x vector
+ * BF16 (shift left 16) and F16 (exponent rebias) are widened to F32 in registers, so weights are never
+ * copied. The batch is cut into tiles of 4 rows of x by 2 rows of W: each widened weight vector feeds 4 FMAs and each x vector
  * 2, which is what lets prefill run as a matrix-matrix product rather than n matrix-vector ones.
  * Rows of W are split over the cores. {@link ScalarGemm} is the reference it is tested against.
  */
@@ -27,15 +27,16 @@ public final class Gemm {
     static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
     static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(F.vectorBitSize() / 4));
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    private static final int F32 = 0, BF16 = 1;
+    private static final int F32 = 0, BF16 = 1, F16 = 2;
+    private static final float F16_RESCALE = 0x1p112f; // 2^(127 - 15): f16 exponent bias -> f32 bias
 
     private Gemm() {
     }
 
     /** out[t, o] = sum_i x[t, i] * W[o, i] for t in [0, n); x is n x cols, out is n x rows, both row-major. */
     public static void matmul(Matrix w, float[] x, int n, float[] out) {
-        if (w.dtype() == DType.F16 || w.cols() % L != 0) {
-            // F16 has no cheap widening in the Vector API; odd widths never occur in real checkpoints.
+        if (w.cols() % L != 0) {
+            // Widths that are not a multiple of the vector length never occur in real checkpoints.
             ScalarGemm.matmul(w, x, n, out);
             return;
         }
@@ -49,7 +50,11 @@ public final class Gemm {
             int8Rows(w, x, n, out, r0, r1);
             return;
         }
-        int kind = w.dtype() == DType.BF16 ? BF16 : F32;
+        int kind = switch (w.dtype()) {
+            case BF16 -> BF16;
+            case F16 -> F16;
+            default -> F32;
+        };
         MemorySegment seg = w.data();
         int cols = w.cols(), rows = w.rows();
         int r = r0;
@@ -64,6 +69,17 @@ public final class Gemm {
     }
 
     static FloatVector load(int kind, MemorySegment seg, long element) {
+        if (kind == F16) {
+            // f16 -> f32 exactly, with integer lanes: the 15 magnitude bits shifted into f32 position
+            // read as a float 2^112 too small (normals and subnormals alike); rescale, then put the
+            // sign back and turn exponent 31 (inf/NaN) into 255.
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(S, seg, element * 2, LE)
+                    .convertShape(VectorOperators.S2I, I, 0);
+            FloatVector mag = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(F16_RESCALE);
+            IntVector bits = mag.reinterpretAsInts().or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16));
+            bits = bits.lanewise(VectorOperators.OR, 0x7F800000, h.and(0x7C00).eq(0x7C00));
+            return bits.reinterpretAsFloats();
+        }
         if (kind == BF16) {
             // bf16 -> f32: the 16 bits are the high half of a float32.
             ShortVector s = ShortVector.fromMemorySegment(S, seg, element * 2, LE);

@@ -30,7 +30,8 @@ public final class Ops {
      * shuffles are exact, so this tree gives the same bits in every execution mode.
      */
     static float sum(FloatVector v) {
-        return v.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+        for (VectorShuffle<Float> r : ROT) v = v.add(v.rearrange(r));
+        return v.lane(0);
     }
 
     /** sum_i a[ao+i] * b[bo+i] */

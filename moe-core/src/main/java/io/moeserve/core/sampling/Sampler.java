@@ -21,7 +21,7 @@ public final class Sampler {
     public int next(float[] logits) {
         if (params.isGreedy()) return argmax(logits);
         int v = logits.length;
-        Integer[] order = null;
+        Integer[] order;
         float max = Float.NEGATIVE_INFINITY;
         for (float l : logits) max = Math.max(max, l);
         double[] p = new double[v];
@@ -45,21 +45,23 @@ public final class Sampler {
             n++;
             if (cum >= params.topP()) break;
         }
+        // r in [0, cum): token i owns [sum of p before it, + p[i]), so a zero-probability token
+        // (a -inf logit, or one that underflowed) can never be drawn, not even when r is exactly 0.
         double r = random.nextDouble() * cum;
         for (int i = 0; i < n; i++) {
+            if (r < p[order[i]]) return order[i];
             r -= p[order[i]];
-            if (r <= 0) return order[i];
         }
-        return order[n - 1];
+        return order[0];
     }
 
     private int draw(double[] p) {
         double r = random.nextDouble();
         for (int i = 0; i < p.length; i++) {
+            if (r < p[i]) return i;
             r -= p[i];
-            if (r <= 0) return i;
         }
-        return argmax(p);
+        return argmax(p); // rounding left r just past the last bucket
     }
 
     public static int argmax(float[] a) {

@@ -56,6 +56,9 @@ public record Matrix(String name, DType dtype, int rows, int cols, MemorySegment
                 q[b * Q_BLOCK + j] = scale == 0 ? 0 : (byte) Math.round(getFlat((long) b * Q_BLOCK + j) / scale);
             }
         }
+        // The quantized copy replaces the mapped weights: drop their pages from this process's resident
+        // memory (they stay in the page cache and fault back in if anything reads them again).
+        if (data.isMapped()) data.unload();
         return new Matrix(name, DType.I8, rows, cols, MemorySegment.ofArray(q), s);
     }
 

@@ -3,6 +3,7 @@ package io.moeserve.core.tokenizer;
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.interpret.RenderResult;
+import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import io.moeserve.core.checkpoint.CheckpointException;
 import tools.jackson.databind.JsonNode;
@@ -69,7 +70,14 @@ public final class ChatTemplate {
         ctx.put("eos_token", eosToken);
         RenderResult r = jinja.renderForResult(template, ctx);
         if (r.hasErrors()) {
-            throw new IllegalArgumentException("chat template failed: " + r.getErrors().getFirst().getMessage());
+            TemplateError error = r.getErrors().getFirst();
+            // Jinjava reports only "Error invoking function"; the template's own words are in the cause.
+            for (Throwable t = error.getException(); t != null; t = t.getCause()) {
+                if (t instanceof RaisedException raised) {
+                    throw new IllegalArgumentException("chat template failed: " + raised.getMessage(), raised);
+                }
+            }
+            throw new IllegalArgumentException("chat template failed: " + error.getMessage(), error.getException());
         }
         return r.getOutput();
     }
@@ -78,7 +86,15 @@ public final class ChatTemplate {
         return template;
     }
 
+    /** Called by templates as raise_exception('...'), e.g. when roles do not alternate. */
     public static String raiseException(String message) {
-        throw new IllegalArgumentException(message);
+        throw new RaisedException(message);
+    }
+
+    /** The message a template gave to raise_exception. */
+    static final class RaisedException extends RuntimeException {
+        RaisedException(String message) {
+            super(message);
+        }
     }
 }

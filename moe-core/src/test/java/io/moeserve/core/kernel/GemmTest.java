@@ -99,18 +99,49 @@ class GemmTest {
             float[] x = randomFloats(n * cols, 12);
             float[] parallel = new float[n * rows], single = new float[n * rows], split = new float[n * rows];
             Gemm.matmul(w, x, n, parallel);
-            if (dtype == DType.F16) {
-                ScalarGemm.matmul(w, x, n, single);
-                ScalarGemm.matmul(w, x, n, split);
-            } else {
-                Gemm.rows(w, x, n, single, 0, rows);
-                // odd split points: a row pair of one split is a lone row of another
-                int[] cuts = {0, 1, 8, 9, 500, 1001, rows};
-                for (int i = 0; i + 1 < cuts.length; i++) Gemm.rows(w, x, n, split, cuts[i], cuts[i + 1]);
-            }
+            Gemm.rows(w, x, n, single, 0, rows);
+            // odd split points: a row pair of one split is a lone row of another
+            int[] cuts = {0, 1, 8, 9, 500, 1001, rows};
+            for (int i = 0; i + 1 < cuts.length; i++) Gemm.rows(w, x, n, split, cuts[i], cuts[i + 1]);
             assertThat(parallel).as("n=%d parallel vs single", n).containsExactly(single);
             assertThat(split).as("n=%d split rows vs single", n).containsExactly(single);
         }
+    }
+
+    @Test
+    void f16Widening_isExactForEveryFiniteValue() {
+        // all 63488 finite f16 bit patterns, 8 to a row; x = one-hot picks each lane in turn
+        int cols = 8, rows = 65536 / cols;
+        MemorySegment seg = Arena.ofAuto().allocate(65536L * 2, 8);
+        for (int i = 0; i < 65536; i++) {
+            boolean finite = (i & 0x7C00) != 0x7C00;
+            seg.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, (short) (finite ? i : 0));
+        }
+        Matrix w = new Matrix("all-f16", DType.F16, rows, cols, seg, null);
+        for (int j = 0; j < cols; j++) {
+            float[] x = new float[cols], out = new float[rows];
+            x[j] = 1;
+            Gemm.matmul(w, x, 1, out);
+            for (int r = 0; r < rows; r++) {
+                int bits = r * cols + j;
+                float want = (bits & 0x7C00) == 0x7C00 ? 0f : Float.float16ToFloat((short) bits);
+                assertThat(out[r]).as("f16 0x%04x", bits).isEqualTo(want);
+            }
+        }
+    }
+
+    @Test
+    void f16Widening_keepsInfinityAndNaN() {
+        MemorySegment seg = Arena.ofAuto().allocate(3L * 8 * 2, 8);
+        for (int i = 0; i < 24; i++) seg.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, Float.floatToFloat16(0.5f));
+        seg.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, 3, (short) 0x7C00); // +inf
+        seg.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, 8 + 5, (short) 0xFC00); // -inf
+        seg.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, 16, (short) 0x7E01); // NaN
+        float[] out = new float[3];
+        Gemm.matmul(new Matrix("special", DType.F16, 3, 8, seg, null), new float[]{1, 1, 1, 1, 1, 1, 1, 1}, 1, out);
+        assertThat(out[0]).isEqualTo(Float.POSITIVE_INFINITY);
+        assertThat(out[1]).isEqualTo(Float.NEGATIVE_INFINITY);
+        assertThat(out[2]).isNaN();
     }
 
     @Test

@@ -25,7 +25,7 @@ class KernelBitsTest {
     /** Checksums of kernel outputs on fixed inputs: one line per kernel. */
     static List<String> fingerprint() {
         List<String> out = new ArrayList<>();
-        for (DType t : new DType[]{DType.F32, DType.BF16, DType.I8}) {
+        for (DType t : new DType[]{DType.F32, DType.BF16, DType.F16, DType.I8}) {
             Matrix w = matrix(t, 6, 64, 3);
             float[] x = randomFloats(5 * 64, 4), y = new float[5 * 6];
             Gemm.matmul(w, x, 5, y);

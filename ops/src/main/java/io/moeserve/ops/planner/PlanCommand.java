@@ -127,7 +127,8 @@ public final class PlanCommand implements Callable<Integer> {
             description = "ILP straggler may exceed greedy's by this fraction (negative: no cap; default ${DEFAULT-VALUE})")
     double balanceSlack;
 
-    @Option(names = "--alpha", defaultValue = "0.5", description = "moving-average weight of the newest window (default ${DEFAULT-VALUE})")
+    @Option(names = "--alpha", defaultValue = "1.0",
+            description = "moving-average weight of the newest window; 1 = plan from that window alone (default ${DEFAULT-VALUE})")
     double alpha;
 
     @Option(names = "--threads", description = "threads for the ILP (default: available processors)")
@@ -154,7 +155,7 @@ public final class PlanCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--previous plan has " + prev.numLayers() + " layers x " + prev.numExperts()
                     + " experts but the trace has " + shape.layers() + " x " + shape.experts());
         }
-        CostWeights weights = new CostWeights(wStraggler, wMessages != null ? wMessages : 0.3 / instances, wMigration,
+        CostWeights weights = new CostWeights(wStraggler, wMessages != null ? wMessages : CostWeights.defaults(instances).messages(), wMigration,
                 balanceSlack);
         List<PlacementSolver> solvers = new ArrayList<>();
         for (String name : compare ? METHODS : List.of(method)) solvers.add(solver(name));

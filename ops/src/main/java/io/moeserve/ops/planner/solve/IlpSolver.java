@@ -1,7 +1,10 @@
 package io.moeserve.ops.planner.solve;
 
 import com.google.ortools.Loader;
+import com.google.ortools.sat.CpModel;
+import com.google.ortools.sat.CpSolver;
 import com.google.ortools.sat.CpSolverStatus;
+import com.google.ortools.sat.IntVar;
 import io.moeserve.core.placement.ExpertPlacement;
 import io.moeserve.core.placement.PlacementPlan;
 import io.moeserve.core.placement.Replica;
@@ -17,22 +20,26 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The ILP planner (OR-Tools CP-SAT). Objective and constraints are {@link LayerIlp}'s; this class
- * owns how the problem is cut up and how time is spent.
+ * The ILP planner (OR-Tools CP-SAT). The model is {@link LayerIlp}'s: placement binaries with
+ * replicas, token shares per replica, slots (memory) per instance, instance speeds, and the
+ * objective of {@link LayerCost} (straggler + messages + migration, {@link CostWeights}), plus a
+ * balance cap of {@code (1 + balanceSlack)} times the greedy plan's straggler. This class owns how
+ * the problem is cut up and how the time limit is spent.
  *
- * <p><b>Decomposition.</b> (1) Per layer, exactly: with memory split evenly over layers, the
- * objective is a sum of per-layer terms and no constraint spans layers, so the layers are solved
- * independently, {@code threads} at a time, each with an equal share of the remaining time.
- * (2) Within a layer, when the full model is small (Mixtral: 8 experts x 4 instances) CP-SAT
- * solves it outright and proves the gap. Otherwise (DeepSeek-V3: 256 x 32, ~75k pair variables
- * per layer) it runs {@link LayerLns}: CP-SAT re-solves a few instances' worth of the same model at
- * a time, and {@link LayerBound} proves a lower bound on a relaxation; the reported bound is the sum
- * of per-layer bounds, so the gap is a true optimality gap of the whole plan under the cost model.
+ * <p><b>Decomposition.</b> (1) Per layer, exactly: memory is split evenly over layers, the objective
+ * is a sum of per-layer terms and no constraint spans layers, so layers are solved independently,
+ * {@code threads} at a time. (2) Within a layer, by size. Without spare slots and with few experts
+ * (Mixtral, tiny-moe) the equivalent set-partitioning model {@link LayerGroupIlp} is solved to
+ * proven optimality. A layer whose assignment model is small is solved whole by CP-SAT. A large
+ * layer (DeepSeek-V3: 256 experts x 32 instances, ~75k pair variables) gets its warm start improved
+ * by {@link LayerLocalSearch}, then {@link LayerLns}: CP-SAT re-solves the same model over a few
+ * instances at a time; its lower bound comes from CP-SAT on the relaxation {@link LayerBound}. The
+ * reported bound is the sum of per-layer bounds, so the gap is a true gap of the whole plan under
+ * the cost model (for large layers a loose one: the relaxation does not see balance).
  *
- * <p><b>Warm start and fallback.</b> Each layer starts from the better of the greedy (EPLB) plan and
- * the previous plan (re-shared for the new loads, repaired if it breaks the balance cap); the greedy
- * plan's straggler times {@code (1 + balanceSlack)} is the cap. A layer whose search ends without
- * a plan at least as good as greedy's falls back to greedy. Stateless: the planner service can call
+ * <p><b>Warm start and fallback.</b> Each layer starts from the previous plan repaired to the cap
+ * (shares first, then the fewest moves), if that beats greedy, else from greedy (EPLB). A layer
+ * whose search ends no better than greedy keeps greedy. Stateless: a planner service can call
  * {@link #solve} for live re-plans with the live plan as {@code previous}.
  */
 public final class IlpSolver implements PlacementSolver {
@@ -40,10 +47,12 @@ public final class IlpSolver implements PlacementSolver {
     /** Layers whose full model has at most this many pair-instance variables are solved whole. */
     static final int FULL_MODEL_MAX_PAIR_VARS = 6000;
     /** Share of a large layer's time given to the local search before CP-SAT's neighbourhoods. */
-    static final double LOCAL_SEARCH_SHARE = 0.5;
+    static final double LOCAL_SEARCH_SHARE = Double.parseDouble(System.getProperty("moe.plan.lsShare", "0.5"));
 
     /** Every layer gets at least this long, even past the overall limit (so it can prove a bound). */
     static final long MIN_LAYER_NANOS = 20_000_000;
+    /** Longest local search that builds a whole-layer model's hint. */
+    static final long HINT_SEARCH_NANOS = 200_000_000;
     private static final boolean DEBUG = Boolean.getBoolean("moe.plan.debug");
     private static volatile boolean nativesLoaded;
 
@@ -52,12 +61,20 @@ public final class IlpSolver implements PlacementSolver {
         return "ilp";
     }
 
-    /** Loads OR-Tools' native library once per JVM. */
+    /**
+     * Loads OR-Tools' native library once per JVM and runs one trivial solve, so that one-time
+     * start-up (library unpacking, solver initialisation) is not charged to the first plan.
+     */
     public static void loadNatives() {
         if (nativesLoaded) return;
         synchronized (IlpSolver.class) {
             if (!nativesLoaded) {
                 Loader.loadNativeLibraries();
+                CpModel m = new CpModel();
+                IntVar v = m.newIntVar(0, 3, "v");
+                m.addGreaterOrEqual(v, 1);
+                m.minimize(v);
+                new CpSolver().solve(m);
                 nativesLoaded = true;
             }
         }
@@ -71,7 +88,8 @@ public final class IlpSolver implements PlacementSolver {
     public Solution solve(PlanningProblem p) {
         loadNatives(); // not part of the solve time: once per JVM
         long start = System.nanoTime();
-        long deadline = start + (long) (p.timeLimitSeconds() * 1e9);
+        // 90% of the limit: CP-SAT and model building overshoot their own limits a little
+        long deadline = start + (long) (p.timeLimitSeconds() * 0.9e9);
         LayerProblem[] lps = PerLayerSolver.layerProblems(p);
         int threads = Math.max(1, Math.min(p.threads(), lps.length));
         AtomicInteger started = new AtomicInteger();
@@ -83,12 +101,12 @@ public final class IlpSolver implements PlacementSolver {
                     int before = started.getAndIncrement();
                     double share = Math.min(1.0, (double) threads / (lps.length - before));
                     long now = System.nanoTime();
-                    long layerDeadline = now + Math.max(MIN_LAYER_NANOS, (long) ((deadline - now) * share));
+                    long fair = now + Math.max(MIN_LAYER_NANOS, (long) ((deadline - now) * share));
                     long t0 = System.nanoTime();
-                    LayerOutcome o = solveLayer(p, lp, layerDeadline);
+                    LayerOutcome o = solveLayer(p, lp, fair, Math.max(fair, deadline));
                     if (DEBUG) {
                         System.err.printf("ilp layer %d: %.3fs of %.3fs objective %.5f bound %.5f%s%s%n", lp.layer,
-                                (System.nanoTime() - t0) / 1e9, (layerDeadline - t0) / 1e9, o.objective(), o.bound(),
+                                (System.nanoTime() - t0) / 1e9, (fair - t0) / 1e9, o.objective(), o.bound(),
                                 o.optimal() ? " optimal" : "", o.fellBack() ? " fell back" : "");
                     }
                     return o;
@@ -114,29 +132,43 @@ public final class IlpSolver implements PlacementSolver {
             if (out[l].fellBack()) fellBack++;
         }
         String status = (optimal == lps.length ? "OPTIMAL" : "FEASIBLE") + " (" + optimal + "/" + lps.length
-                + " layers proven optimal" + (fellBack > 0 ? ", " + fellBack + " fell back to greedy" : "") + ")";
+                + " layers proven optimal" + (fellBack > 0 ? ", " + fellBack + " kept the warm start" : "") + ")";
         return new Solution(name(), Plans.assemble(p, assignments), objective, bound, Solution.gap(objective, bound),
                 (System.nanoTime() - start) / 1e9, status);
     }
 
-    private static LayerOutcome solveLayer(PlanningProblem p, LayerProblem lp, long deadline) {
+    /**
+     * @param deadline    this layer's fair share of the remaining time (large-layer search)
+     * @param endOfSolve  the overall deadline: a whole-layer model stops as soon as it proves
+     *                    optimality, so it may run on until then rather than give up early
+     */
+    private static LayerOutcome solveLayer(PlanningProblem p, LayerProblem lp, long deadline, long endOfSolve) {
         LayerAssignment greedy = GreedySolver.layer(lp);
         long tCap = cap(lp, greedy);
-        double greedyScore = LayerLns.score(lp, greedy, tCap);
+        long seed = p.seed() * 1_000_003L + lp.layer;
+        // Warm start: the previous plan repaired to the balance cap (cheap in migration) when it can
+        // be, else greedy. The repair is the local search's first phase.
         LayerAssignment startA = greedy;
         LayerAssignment prev = p.previous() == null ? null : fromPrevious(p.previous(), lp, p);
-        if (prev != null && LayerLns.score(lp, prev, tCap) < greedyScore) startA = prev;
-        double seconds = Math.max(0.01, (deadline - System.nanoTime()) / 1e9);
-        long seed = p.seed() * 1_000_003L + lp.layer;
-        long[] groups = LayerGroupIlp.groups(lp);
-        if (groups != null) {
-            LayerAssignment hint = LayerLns.over(lp, startA, tCap) > 0 ? greedy : startA;
-            return outcome(lp, greedy, LayerGroupIlp.solve(lp, groups, hint, tCap, seconds, 1, seed));
+        if (prev != null) {
+            long repairDeadline = System.nanoTime() + (deadline - System.nanoTime()) / 4;
+            LayerAssignment repaired = LayerLocalSearch.improve(lp, prev, tCap, repairDeadline, seed);
+            if (LayerLns.over(lp, repaired, tCap) == 0
+                    && LayerLns.score(lp, repaired, tCap) < LayerLns.score(lp, greedy, tCap)) {
+                startA = repaired;
+            }
         }
+        if (startA == greedy) { // a few swaps towards co-location make a far better hint than greedy
+            long lsDeadline = System.nanoTime() + Math.min((deadline - System.nanoTime()) / 5, HINT_SEARCH_NANOS);
+            startA = better(lp, tCap, greedy, LayerLocalSearch.improve(lp, greedy, tCap, lsDeadline, seed));
+        }
+        double greedyScore = LayerLns.score(lp, greedy, tCap);
+        double seconds = Math.max(0.01, (deadline - System.nanoTime()) / 1e9);
+        double wholeSeconds = Math.max(0.02, (endOfSolve - System.nanoTime()) / 1e9);
+        long[] groups = LayerGroupIlp.groups(lp);
+        if (groups != null) return outcome(lp, startA, LayerGroupIlp.solve(lp, groups, startA, tCap, wholeSeconds, 1, seed));
         if ((long) lp.pairA.length * lp.instances <= FULL_MODEL_MAX_PAIR_VARS) {
-            boolean repair = LayerLns.over(lp, startA, tCap) > 0;
-            LayerAssignment hint = repair ? greedy : startA; // the full model's cap is hard: hint must meet it
-            return outcome(lp, greedy, LayerIlp.full(lp, hint, tCap, seconds, 1, seed));
+            return outcome(lp, startA, LayerIlp.full(lp, startA, tCap, wholeSeconds, 1, seed));
         }
         double bound = LayerBound.solve(lp, tCap, Math.min(2.0, 0.15 * seconds), seed);
         long lsDeadline = System.nanoTime() + (long) ((deadline - System.nanoTime()) * LOCAL_SEARCH_SHARE);
@@ -148,12 +180,17 @@ public final class IlpSolver implements PlacementSolver {
         return new LayerOutcome(best, obj, Math.min(bound, obj), false, fellBack);
     }
 
-    /** A whole-layer CP-SAT result, or greedy with the trivial bound if CP-SAT found nothing in time. */
-    private static LayerOutcome outcome(LayerProblem lp, LayerAssignment greedy, LayerIlp.Result r) {
+    /** The cheaper of two assignments under the full cost (cap penalty included). */
+    private static LayerAssignment better(LayerProblem lp, long tCap, LayerAssignment a, LayerAssignment b) {
+        return LayerLns.score(lp, b, tCap) < LayerLns.score(lp, a, tCap) ? b : a;
+    }
+
+    /** A whole-layer CP-SAT result, or its warm start if CP-SAT found nothing in time. */
+    private static LayerOutcome outcome(LayerProblem lp, LayerAssignment warmStart, LayerIlp.Result r) {
         if (r.assignment() == null) {
-            double obj = LayerCost.of(lp, greedy).objective();
+            double obj = LayerCost.of(lp, warmStart).objective();
             double bound = Double.isFinite(r.bound()) ? Math.max(r.bound(), trivialBound(lp)) : trivialBound(lp);
-            return new LayerOutcome(greedy, obj, Math.min(bound, obj), false, true);
+            return new LayerOutcome(warmStart, obj, Math.min(bound, obj), false, true);
         }
         double obj = LayerCost.of(lp, r.assignment()).objective();
         double bound = Double.isFinite(r.bound()) ? Math.max(r.bound(), trivialBound(lp)) : trivialBound(lp);

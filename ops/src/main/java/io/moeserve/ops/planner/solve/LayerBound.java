@@ -8,6 +8,10 @@ import com.google.ortools.sat.IntVar;
 import com.google.ortools.sat.LinearExpr;
 import com.google.ortools.sat.LinearExprBuilder;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
 /**
  * A lower bound on one layer's cost, proven by CP-SAT on a relaxation of {@link LayerIlp}'s full
  * model that forgets which instance is which. Variables: {@code z[q]} (pair {@code q} together),
@@ -71,7 +75,11 @@ final class LayerBound {
             }
         }
         for (int e = 0; e < E; e++) m.addLessOrEqual(star[e], 0);
-        addTriangles(m, lp, z, r);
+        if (lp.prevHost != null) {
+            LinearExprBuilder allFresh = LinearExpr.newBuilder();
+            for (IntVar f : fresh) allFresh.add(f);
+            m.addGreaterOrEqual(allFresh, copiesForcedOut(lp, prev, tCap));
+        }
         addCapacity(m, lp, z, r, tCapLoad(lp, tCap));
         obj.add(constant);
         m.minimize(obj);
@@ -86,26 +94,34 @@ final class LayerBound {
     }
 
     /**
-     * Togetherness is transitive through an expert with one copy: if a is with b and b with c, b's
-     * only instance holds all three. With r copies of b the slack is r - 1:
-     * {@code z[ab] + z[bc] - z[ac] <= r[b]}, for triangles whose three pairs are all candidates.
+     * New copies the balance cap forces: an instance keeps all tokens of the experts it alone held
+     * before unless one of them gets a copy elsewhere (moved or replicated; a copy relieves at most
+     * that expert's load), so an instance whose sole-held load now exceeds the cap needs at least
+     * as many new copies as it takes of its largest such experts to cover the excess. Sole-held
+     * experts belong to one instance each, so these counts add up.
      */
-    private static void addTriangles(CpModel m, LayerProblem lp, BoolVar[] z, IntVar[] r) {
-        java.util.Map<Long, Integer> pairIndex = new java.util.HashMap<>();
-        for (int q = 0; q < lp.pairA.length; q++) pairIndex.put(key(lp, lp.pairA[q], lp.pairB[q]), q);
-        for (int b = 0; b < lp.experts; b++) {
-            int[] mine = lp.pairsOf[b];
-            for (int u = 0; u < mine.length; u++) {
-                int a = other(lp, mine[u], b);
-                for (int v = u + 1; v < mine.length; v++) {
-                    int c = other(lp, mine[v], b);
-                    Integer ac = pairIndex.get(key(lp, a, c));
-                    if (ac == null) continue; // a and c may share b's instance unseen: no valid cut
-                    m.addLessOrEqual(LinearExpr.newBuilder().add(z[mine[u]]).add(z[mine[v]]).addTerm(r[b], -1)
-                            .addTerm(z[ac], -1), 0);
+    static long copiesForcedOut(LayerProblem lp, int[] prevCopies, long tCap) {
+        long forced = 0;
+        if (tCap >= Long.MAX_VALUE / 8) return 0; // no balance cap
+        for (int i = 0; i < lp.instances; i++) {
+            List<Long> sole = new ArrayList<>();
+            long must = 0;
+            for (int e = 0; e < lp.experts; e++) {
+                if (lp.prevHost[e][i] && prevCopies[e] == 1) {
+                    sole.add(lp.load[e]);
+                    must += lp.load[e];
                 }
             }
+            long excess = must - tCap * lp.speedMilli[i] / 1000;
+            if (excess <= 0) continue;
+            sole.sort(Collections.reverseOrder());
+            for (long w : sole) {
+                forced++;
+                excess -= w;
+                if (excess <= 0) break;
+            }
         }
+        return forced;
     }
 
     /**
@@ -140,10 +156,6 @@ final class LayerBound {
 
     private static int other(LayerProblem lp, int q, int e) {
         return lp.pairA[q] == e ? lp.pairB[q] : lp.pairA[q];
-    }
-
-    private static long key(LayerProblem lp, int a, int b) {
-        return (long) Math.min(a, b) * lp.experts + Math.max(a, b);
     }
 
     private static boolean wereTogether(LayerProblem lp, int a, int b) {

@@ -71,9 +71,14 @@ final class LayerLns {
                 + LayerIlp.OVER_CAP_PENALTY * lp.weights.straggler() * over(lp, a, tCap) / lp.tokens;
     }
 
-    /** How far (speed-1 tokens) the busiest instance is above the cap; 0 when within. */
+    /** Sum over instances of time (speed-1 tokens) above the cap; 0 when every instance is within. */
     static long over(LayerProblem lp, LayerAssignment a, long tCap) {
-        return Math.max(0, lp.straggler(a.instanceLoads(lp.instances)) - tCap);
+        long[] loads = a.instanceLoads(lp.instances);
+        long sum = 0;
+        for (int i = 0; i < lp.instances; i++) {
+            sum += Math.max(0, (1000 * loads[i] + lp.speedMilli[i] - 1) / lp.speedMilli[i] - tCap);
+        }
+        return sum;
     }
 
     private static int busiest(LayerProblem lp, LayerAssignment a) {

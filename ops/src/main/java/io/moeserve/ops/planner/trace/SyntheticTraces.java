@@ -29,7 +29,7 @@ public final class SyntheticTraces {
 
     public static Options defaults(ModelShape shape) {
         int cluster = Math.min(shape.experts(), Math.max(2, 2 * shape.topK()));
-        return new Options(0.8, cluster, 0.75, 0.35, 0.7);
+        return new Options(0.8, cluster, 0.75, 0.3, 0.7);
     }
 
     public static RoutingTrace generate(ModelShape shape, int windows, int tokensPerWindow, long seed) {
