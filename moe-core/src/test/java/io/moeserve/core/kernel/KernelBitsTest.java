@@ -41,8 +41,19 @@ class KernelBitsTest {
         return out;
     }
 
+    /** Runs the kernels long enough for C2 to compile them, with the Vector API intrinsics. */
     static void warmUp() {
-        for (int i = 0; i < 20_000; i++) fingerprint(); // C2 compiles the kernels, with the Vector API intrinsics
+        float[] x = randomFloats(5 * 64, 1), y = new float[5 * 64], n = new float[64];
+        Matrix[] ws = {matrix(DType.F32, 64, 64, 1), matrix(DType.BF16, 64, 64, 1), matrix(DType.F16, 64, 64, 1), matrix(DType.I8, 64, 64, 1)};
+        for (int i = 0; i < 3000; i++) {
+            for (Matrix w : ws) Gemm.matmul(w, x, 5, y);
+            for (int j = 0; j < 20; j++) {
+                Ops.dot(x, j, y, 0, 97);
+                Ops.rmsNorm(x, j, y, 1e-5f, n, 0, 64);
+                Ops.siluMul(n, y, 64);
+            }
+            fingerprint();
+        }
     }
 
     static String hash(float[] v) {

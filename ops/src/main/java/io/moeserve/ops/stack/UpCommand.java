@@ -98,7 +98,7 @@ public final class UpCommand implements Callable<Integer> {
             }
             List<String> routerUrls = new ArrayList<>();
             for (int r = 0; r < routers; r++) {
-                int p = 8081 + (r == 0 ? 0 : 10 + r);
+                int p = r == 0 ? 8081 : 8190 + r; // experts use 8090.., kv-cache 8083
                 routerUrls.add("http://127.0.0.1:" + p);
                 List<String> args = new ArrayList<>(List.of(
                         "--server.port=" + p,

@@ -55,10 +55,11 @@ class OverloadApiTest extends ApiTestSupport {
 
     private static void awaitFirstEvent(Socket s) throws Exception {
         BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+        StringBuilder seen = new StringBuilder();
         String line;
         while ((line = in.readLine()) != null && !line.startsWith("data: ")) {
-            // status line, headers, chunk sizes
+            seen.append(line).append('\n');  // status line, headers, chunk sizes
         }
-        assertThat(line).startsWith("data: ");
+        assertThat(line).as("first event; before it: %s", seen).startsWith("data: ");
     }
 }

@@ -151,21 +151,21 @@ public final class IlpSolver implements PlacementSolver {
         LayerAssignment startA = greedy;
         LayerAssignment prev = p.previous() == null ? null : fromPrevious(p.previous(), lp, p);
         if (prev != null) {
-            long repairDeadline = System.nanoTime() + (deadline - System.nanoTime()) / 4;
+            long repairDeadline = System.nanoTime() + (deadline - System.nanoTime()) / 2;
             LayerAssignment repaired = LayerLocalSearch.improve(lp, prev, tCap, repairDeadline, seed);
             if (LayerLns.over(lp, repaired, tCap) == 0
                     && LayerLns.score(lp, repaired, tCap) < LayerLns.score(lp, greedy, tCap)) {
                 startA = repaired;
             }
         }
-        if (startA == greedy) { // a few swaps towards co-location make a far better hint than greedy
+        long[] groups = LayerGroupIlp.groups(lp);
+        if (startA == greedy && groups == null) { // a few swaps towards co-location: a far better hint
             long lsDeadline = System.nanoTime() + Math.min((deadline - System.nanoTime()) / 5, HINT_SEARCH_NANOS);
             startA = better(lp, tCap, greedy, LayerLocalSearch.improve(lp, greedy, tCap, lsDeadline, seed));
         }
         double greedyScore = LayerLns.score(lp, greedy, tCap);
         double seconds = Math.max(0.01, (deadline - System.nanoTime()) / 1e9);
         double wholeSeconds = Math.max(0.02, (endOfSolve - System.nanoTime()) / 1e9);
-        long[] groups = LayerGroupIlp.groups(lp);
         if (groups != null) return outcome(lp, startA, LayerGroupIlp.solve(lp, groups, startA, tCap, wholeSeconds, 1, seed));
         if ((long) lp.pairA.length * lp.instances <= FULL_MODEL_MAX_PAIR_VARS) {
             return outcome(lp, startA, LayerIlp.full(lp, startA, tCap, wholeSeconds, 1, seed));

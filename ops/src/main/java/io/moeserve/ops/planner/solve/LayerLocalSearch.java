@@ -95,6 +95,8 @@ final class LayerLocalSearch {
             long base = score();
             long best = base;
             int[] move = null; // kind, e, from, f-or-g, to
+            int[] rc = new int[experts];
+            for (int g = 0; g < experts; g++) rc[g] = replicas(g);
             for (int e = 0; e < experts; e++) {
                 if (!host[e][top]) continue;
                 for (int j = 0; j < n; j++) {
@@ -121,7 +123,7 @@ final class LayerLocalSearch {
                         }
                     }
                     for (int g = 0; g < experts; g++) { // g gives up its copy on j to a copy of e
-                        if (g == e || !host[g][j] || replicas(g) < 2) continue;
+                        if (g == e || !host[g][j] || rc[g] < 2) continue;
                         long[] undo = snapshot(e, g);
                         replicate(e, top, g, j);
                         long s = score();
