@@ -147,6 +147,12 @@ class ErrorsApiTest extends ApiTestSupport {
     }
 
     @Test
+    void containerErrorPage_isAnOpenAiErrorWithoutInternals() throws Exception {
+        JsonNode e = assertError(get("/error"), 500, null);
+        assertThat(e.get("message").asString()).doesNotContain("Whitelabel").doesNotContain("trace");
+    }
+
+    @Test
     void afterBadRequests_aNormalRequestIsServed() throws Exception {
         assertError(post(COMPLETIONS, "{\"model\":"), 400, null);
         Reply ok = post(COMPLETIONS, "{\"model\":\"tiny-moe\",\"prompt\":\"hi\",\"max_tokens\":2}");
