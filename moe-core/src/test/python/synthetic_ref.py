@@ -4,9 +4,10 @@
 #   Qwen3-MoE: q_norm/k_norm = RMSNorm over each head (head_dim) before RoPE; top-k renormalised if norm_topk_prob.
 #   OLMoE:     q_norm/k_norm = RMSNorm over the whole q / k projection, THEN clamp(clip_qkv), then RoPE;
 #              norm_topk_prob defaults to false.
-# Usage (from moe-core/):
-#   ../mvnw -o -q test -Dtest=OtherArchitecturesTest   # writes target/synthetic/{qwen3-moe,olmoe}
-#   /usr/bin/python3 src/test/python/synthetic_ref.py target/synthetic src/test/resources/synthetic-expected.json
+# Regenerate (from the repository root) after changing SyntheticModels.java:
+#   ./mvnw -o -q -pl moe-core test -Dtest=OtherArchitecturesTest   # writes moe-core/target/synthetic/{qwen3-moe,olmoe}
+#   /usr/bin/python3 moe-core/src/test/python/synthetic_ref.py moe-core/target/synthetic \
+#       moe-core/src/test/resources/synthetic-expected.json
 import hashlib, json, math, struct, sys
 import numpy as np
 import torch

@@ -57,13 +57,27 @@ public final class ServiceProcess implements AutoCloseable {
         return "http://127.0.0.1:" + port;
     }
 
+    /** Stops the process the way a crash does: SIGKILL, no shutdown hooks. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
     /** Waits until GET /health answers 200; fails with the log's tail if the process dies or time runs out. */
     public void awaitHealthy(Duration timeout) throws Exception {
+        awaitHealthy(timeout, "/health");
+    }
+
+    /** Waits until GET path answers 200. */
+    public void awaitHealthy(Duration timeout, String path) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) throw new IllegalStateException(name + " exited with " + process.exitValue() + ":\n" + tail());
             try {
-                HttpResponse<Void> r = HTTP.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/health"))
+                HttpResponse<Void> r = HTTP.send(HttpRequest.newBuilder(URI.create(baseUrl() + path))
                         .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
                 if (r.statusCode() == 200) return;
             } catch (IOException notYet) {

@@ -63,7 +63,8 @@ public enum Architecture {
      * checkpoint holds math moeserve would silently skip.
      */
     public boolean understands(String tensor, int numLayers, int numExperts) {
-        if (tensor.equals("model.embed_tokens.weight") || tensor.equals("model.norm.weight") || tensor.equals("lm_head.weight")) {
+        if (tensor.equals("model.embed_tokens.weight") || tensor.equals("model.norm.weight") || tensor.equals("lm_head.weight")
+                || tensor.equals("model.rotary_emb.inv_freq")) {
             return true;
         }
         Matcher m = LAYER.matcher(tensor);

@@ -54,7 +54,7 @@ class OtherArchitecturesTest {
     void syntheticCheckpoint_isTheOneTheReferenceRan(String name) throws Exception {
         byte[] file = Files.readAllBytes(Path.of("target/synthetic", name, "model.safetensors"));
         String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(file));
-        assertThat(sha).as("SyntheticModels changed: regenerate synthetic-expected.json with src/test/python/synthetic_ref.py")
+        assertThat(sha).as("SyntheticModels changed: regenerate synthetic-expected.json as the header of src/test/python/synthetic_ref.py says")
                 .isEqualTo(expected.get(name).get("safetensors_sha256").asString());
         assertThat(engines.get(name).config().architecture().hfName()).isEqualTo(expected.get(name).get("architecture").asString());
     }

@@ -104,6 +104,32 @@ class SamplerTest {
         }
     }
 
+    @ParameterizedTest(name = "T={0} top_p={1} top_k={2}")
+    @CsvSource({"1.0, 0.9, 0", "0.7, 0.5, 0", "1.3, 1.0, 40", "1.0, 0.95, 10", "2.0, 0.999, 0", "0.3, 1.0, 1"})
+    void filteredSampling_drawsOnlyTokensOfTheTopKAndNucleus(float temperature, float topP, int topK) {
+        Random r = new Random(11);
+        for (int round = 0; round < 8; round++) {
+            float[] logits = randomLogits(r, round == 0 ? 151_936 : 3000); // Qwen3's vocabulary size, and smaller
+            // reference: sort every token by probability, keep top-k, then the smallest prefix reaching top_p
+            double[] p = new double[logits.length];
+            double max = Double.NEGATIVE_INFINITY, sum = 0;
+            for (float l : logits) max = Math.max(max, l);
+            for (int i = 0; i < p.length; i++) sum += p[i] = Math.exp((logits[i] - max) / temperature);
+            Integer[] order = new Integer[p.length];
+            for (int i = 0; i < p.length; i++) order[i] = i;
+            java.util.Arrays.sort(order, (a, b) -> Double.compare(p[b], p[a]));
+            java.util.Set<Integer> allowed = new java.util.HashSet<>();
+            double cum = 0;
+            for (int i = 0; i < (topK > 0 ? topK : p.length); i++) {
+                allowed.add(order[i]);
+                cum += p[order[i]] / sum;
+                if (cum >= topP) break;
+            }
+            Sampler s = new Sampler(params(temperature, topP, topK, (long) round));
+            for (int i = 0; i < (round == 0 ? 10 : 50); i++) assertThat(allowed).contains(s.next(logits));
+        }
+    }
+
     @Test
     void logProb_isLogSoftmax() {
         double sum = 0;

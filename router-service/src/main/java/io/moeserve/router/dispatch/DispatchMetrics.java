@@ -27,6 +27,22 @@ public final class DispatchMetrics {
                 .tag("router", router).register(registry);
     }
 
+    private final Map<Integer, Timer> straggler = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Time from a layer's dispatch to the last instance's reply (the layer's straggler). */
+    public Timer straggler(int layer) {
+        return straggler.computeIfAbsent(layer, l -> Timer.builder("moeserve.dispatch.straggler")
+                .description("per layer step: dispatch send to the slowest instance's reply")
+                .tag("router", router).tag("layer", String.valueOf(l))
+                .publishPercentileHistogram().register(registry));
+    }
+
+    /** The plan version this router dispatches by. */
+    public void planVersion(java.util.function.Supplier<Number> version) {
+        io.micrometer.core.instrument.Gauge.builder("moeserve.dispatch.plan.version", version)
+                .description("placement plan version the router dispatches by").tag("router", router).register(registry);
+    }
+
     /** Send-to-reply time of dispatches answered by {@code instance}. */
     public Timer rtt(String instance) {
         return rtt.computeIfAbsent(instance, i -> Timer.builder("moeserve.dispatch.rtt")

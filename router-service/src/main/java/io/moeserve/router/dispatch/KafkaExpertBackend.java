@@ -124,6 +124,7 @@ public final class KafkaExpertBackend implements ExpertBackend, AutoCloseable {
         this.fallback = fallback;
         this.metrics = new DispatchMetrics(registry, settings.routerId());
         this.state = PlanState.of(plan.validate());
+        metrics.planVersion(() -> state.plan().version());
         Settings.Breaker b = settings.breaker();
         this.breakers = CircuitBreakerRegistry.of(CircuitBreakerConfig.custom()
                 .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
@@ -221,8 +222,13 @@ public final class KafkaExpertBackend implements ExpertBackend, AutoCloseable {
             if (tokensOf[inst] > 0) parts.add(Part.of(batch, st, r, owner, inst, tokensOf[inst]));
         }
         batch.expect(parts.size());
+        long sent = System.nanoTime();
         for (Part p : parts) dispatch(p, p.firstInstance);
-        return batch.future;
+        // Straggler time: a layer waits for its slowest instance, which is what placement balances.
+        int layer = r.layer();
+        return batch.future.whenComplete((out, err) -> {
+            if (err == null) metrics.straggler(layer).record(System.nanoTime() - sent, TimeUnit.NANOSECONDS);
+        });
     }
 
     private void dispatch(Part p, int inst) {

@@ -47,7 +47,7 @@ public final class IlpSolver implements PlacementSolver {
     /** Layers whose full model has at most this many pair-instance variables are solved whole. */
     static final int FULL_MODEL_MAX_PAIR_VARS = 6000;
     /** Share of a large layer's time given to the local search before CP-SAT's neighbourhoods. */
-    static final double LOCAL_SEARCH_SHARE = Double.parseDouble(System.getProperty("moe.plan.lsShare", "0.5"));
+    static final double LOCAL_SEARCH_SHARE = 0.5;
 
     /** Every layer gets at least this long, even past the overall limit (so it can prove a bound). */
     static final long MIN_LAYER_NANOS = 20_000_000;

@@ -58,12 +58,4 @@ public final class LayerAssignment {
         }
         return l;
     }
-
-    int[] instanceCopies(int instances) {
-        int[] c = new int[instances];
-        for (int[] h : hosts) {
-            for (int i : h) c[i]++;
-        }
-        return c;
-    }
 }

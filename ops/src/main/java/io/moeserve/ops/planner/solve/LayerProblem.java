@@ -165,8 +165,4 @@ public final class LayerProblem {
         for (int i = 0; i < instances; i++) t = Math.max(t, (1000 * loads[i] + speedMilli[i] - 1) / speedMilli[i]);
         return t;
     }
-
-    boolean wasHost(int e, int i) {
-        return prevHost != null && prevHost[e][i];
-    }
 }

@@ -6,9 +6,7 @@ import io.moeserve.core.placement.PlacementPlan;
 import io.moeserve.core.placement.Replica;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /** Conversions between per-layer working assignments and the shared {@link PlacementPlan}. */
 public final class Plans {
@@ -51,26 +49,5 @@ public final class Plans {
             rs.add(new Replica(inst.get(hosts[r]).id(), share));
         }
         return rs;
-    }
-
-    /** The assignment a plan implies for one layer: each replica takes its share of the expected tokens. */
-    static LayerAssignment fromPlan(PlacementPlan plan, LayerProblem lp, List<InstanceSpec> instances) {
-        Map<String, Integer> idx = new HashMap<>();
-        for (int i = 0; i < instances.size(); i++) idx.put(instances.get(i).id(), i);
-        LayerAssignment a = new LayerAssignment(lp.experts);
-        for (int e = 0; e < lp.experts; e++) {
-            List<Replica> rs = plan.replicas(lp.layer, e);
-            long left = lp.load[e];
-            for (int r = 0; r < rs.size(); r++) {
-                Integer i = idx.get(rs.get(r).instance());
-                if (i == null) throw new IllegalArgumentException("plan names instance '" + rs.get(r).instance()
-                        + "' that the problem does not have");
-                long t = r == rs.size() - 1 ? left : Math.round(rs.get(r).share() * lp.load[e]);
-                t = Math.min(t, left);
-                left -= t;
-                a.add(e, i, t);
-            }
-        }
-        return a;
     }
 }
