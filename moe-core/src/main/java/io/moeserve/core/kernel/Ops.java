@@ -20,6 +20,10 @@ public final class Ops {
         for (int j = 0, h = L / 2; h >= 1; j++, h /= 2) ROT[j] = VectorShuffle.iota(F, h, 1, true);
     }
 
+    private static final VectorShuffle<Float> ROT8_4 = L == 8 ? VectorShuffle.iota(F, 4, 1, true) : null;
+    private static final VectorShuffle<Float> ROT8_2 = L == 8 ? VectorShuffle.iota(F, 2, 1, true) : null;
+    private static final VectorShuffle<Float> ROT8_1 = L == 8 ? VectorShuffle.iota(F, 1, 1, true) : null;
+
     private Ops() {
     }
 
@@ -30,6 +34,13 @@ public final class Ops {
      * shuffles are exact, so this tree gives the same bits in every execution mode.
      */
     static float sum(FloatVector v) {
+        if (L == 8) {
+            // Unrolled with constant shuffles so C2 emits three permute+add pairs (AVX2).
+            v = v.add(v.rearrange(ROT8_4));
+            v = v.add(v.rearrange(ROT8_2));
+            v = v.add(v.rearrange(ROT8_1));
+            return v.lane(0);
+        }
         for (VectorShuffle<Float> r : ROT) v = v.add(v.rearrange(r));
         return v.lane(0);
     }

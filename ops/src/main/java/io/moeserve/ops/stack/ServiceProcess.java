@@ -40,7 +40,12 @@ final class ServiceProcess {
     }
 
     static List<String> javaJar(Path jar, String heap, List<String> args) {
+        return javaJar(jar, heap, List.of(), args);
+    }
+
+    static List<String> javaJar(Path jar, String heap, List<String> jvmOptions, List<String> args) {
         List<String> cmd = new ArrayList<>(List.of(java().toString(), "-Xmx" + heap, "-XX:+UseSerialGC"));
+        cmd.addAll(jvmOptions);
         cmd.addAll(VECTOR_FLAGS);
         cmd.addAll(List.of("-jar", jar.toString()));
         cmd.addAll(args);

@@ -81,7 +81,7 @@ public final class UpCommand implements Callable<Integer> {
                 for (int i = 0; i < experts; i++) {
                     int p = 8090 + i;
                     started.add(ServiceProcess.start("expert-" + i, ServiceProcess.javaJar(
-                            Repo.jar(root, "expert-service", "expert-service.jar"), "768m", List.of(
+                            Repo.jar(root, "expert-service", "expert-service.jar"), "768m", kernelOptions(), List.of(
                                     "--server.port=" + p,
                                     "--moeserve.expert.instance-id=expert-" + i,
                                     "--moeserve.expert.partition=" + i,
@@ -110,7 +110,8 @@ public final class UpCommand implements Callable<Integer> {
                         "--moeserve.router.dispatch.round-robin-instances=" + experts,
                         "--moeserve.router.dispatch.bootstrap-servers=" + bootstrap));
                 started.add(ServiceProcess.start(routers == 1 ? "router" : "router-" + r,
-                        ServiceProcess.javaJar(Repo.jar(root, "router-service", "router-service.jar"), "1g", args), run, p));
+                        ServiceProcess.javaJar(Repo.jar(root, "router-service", "router-service.jar"), "1g",
+                                monolithic ? List.of() : kernelOptions(), args), run, p));
                 state.save(run);
             }
             started.add(startGateway(root, run, key, routerUrls));
@@ -141,6 +142,17 @@ public final class UpCommand implements Callable<Integer> {
                 "--moeserve.gateway.routers=" + String.join(",", routerUrls),
                 "--moeserve.gateway.api-keys=" + key));
         return ServiceProcess.start("gateway", cmd, run, port);
+    }
+
+    /**
+     * Kernel threads per process when several compute processes share this machine's cores: the
+     * kernels' idle workers spin for a moment after each region, which on an oversubscribed machine
+     * steals the CPU the broker and the other processes need for the next hop.
+     */
+    private List<String> kernelOptions() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        int share = Math.max(1, cores / (experts + routers));
+        return List.of("-Dmoeserve.threads=" + share, "-Dmoeserve.spinMicros=" + (share < cores ? 20 : 200));
     }
 
     private static String healthUrl(StackState.Service s) {
