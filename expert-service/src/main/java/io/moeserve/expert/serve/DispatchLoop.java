@@ -119,6 +119,8 @@ public final class DispatchLoop implements AutoCloseable {
                     serve(r);
                     dirty = true;
                 }
+                // Backlog of this partition (what KEDA scales on), read on the consumer's own thread.
+                consumer.currentLag(tp).ifPresent(metrics::lag);
                 if (dirty && System.nanoTime() > nextCommit) {
                     commit(false);
                     dirty = false;

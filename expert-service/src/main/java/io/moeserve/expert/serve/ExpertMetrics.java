@@ -43,10 +43,18 @@ public final class ExpertMetrics {
         }
     }
 
+    private final java.util.concurrent.atomic.AtomicLong lag = new java.util.concurrent.atomic.AtomicLong();
+
+    /** The dispatch partition's backlog as last seen by the poll loop. */
+    public void lag(long messages) {
+        lag.set(messages);
+    }
+
     /** Gauges read from the host (plan version, held experts and bytes). */
     public void bindHost(ExpertHost host) {
         gauge("moeserve.expert.plan.version", "version of the active placement plan", () -> host.plan().version());
         gauge("moeserve.expert.held.experts", "experts loaded in this instance", () -> host.experts().heldKeys().size());
+        gauge("moeserve.expert.dispatch.lag", "messages waiting in this instance's moe.dispatch partition", lag::get);
         gauge("moeserve.expert.held.bytes", "bytes of expert weights loaded in this instance", () -> host.experts().heldBytes());
     }
 
