@@ -61,6 +61,8 @@ public final class LocalKafka implements AutoCloseable {
         String host = "127.0.0.1";
         int p = port == 0 ? freePort() : port;
         int controllerPort = freePort();
+        // Two probes can return the same just-released port: the broker would refuse two listeners on it.
+        while (controllerPort == p) controllerPort = freePort();
         Path dir = dataDir.toAbsolutePath();
         try {
             Files.createDirectories(dir);

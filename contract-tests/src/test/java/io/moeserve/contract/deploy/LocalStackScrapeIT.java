@@ -4,7 +4,6 @@ import io.moeserve.contract.support.Http;
 import io.moeserve.contract.support.Repo;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
@@ -22,20 +21,26 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The whole local stack of `ops/bin/moe up` (Kafka, experts, kv-cache, router, gateway), already
  * running: after a few requests every service's metrics moved where the traffic went, and Prometheus
  * with the shipped ops/prometheus/prometheus-local.yml, unchanged, scrapes every service and evaluates
- * the rules the dashboards use. Opt-in, since it needs the stack:
- *   ops/bin/moe up && ./mvnw -pl contract-tests verify -Dit.test=LocalStackScrapeIT -Dmoeserve.localStack=true; ops/bin/moe down
- * (run/stack.json, written by `moe up`, gives the API key and the ports.)
+ * the rules the dashboards use. A stack already started with `ops/bin/moe up` (run/stack.json) is
+ * used as it is; otherwise the test starts one with `ops/bin/moe up` itself and stops it afterwards.
  */
-@EnabledIfSystemProperty(named = "moeserve.localStack", matches = "true")
 class LocalStackScrapeIT {
+    static Path runDir;
+    static boolean startedHere;
     static JsonNode stack;
     /** Service name in stack.json ("router", "expert-0", "kv-cache", "gateway") -> metrics URL. */
     static final Map<String, String> METRICS = new LinkedHashMap<>();
 
     @BeforeAll
     static void traffic() throws Exception {
-        Path file = Repo.root().resolve("run/stack.json");
-        assertThat(file).as("start the stack first: ops/bin/moe up").exists();
+        runDir = Repo.root().resolve("run");
+        if (!Files.exists(runDir.resolve("stack.json"))) {
+            runDir = Repo.root().resolve("contract-tests/target/local-stack");
+            moe("up", "--run-dir", Repo.root().relativize(runDir).toString(), "--api-key", "ct-local-" + java.util.UUID.randomUUID());
+            startedHere = true;
+        }
+        Path file = runDir.resolve("stack.json");
+        assertThat(file).as("moe up wrote its state").exists();
         stack = Http.JSON.readTree(Files.readString(file));
         for (JsonNode s : stack.path("services")) {
             String name = s.path("name").asString();
@@ -56,6 +61,22 @@ class LocalStackScrapeIT {
                     + "\",\"messages\":[{\"role\":\"user\",\"content\":\"" + prompt + "\"}],\"max_tokens\":8}");
             assertThat(r.status()).as(r.body()).isEqualTo(200);
         }
+    }
+
+    @org.junit.jupiter.api.AfterAll
+    static void stopIfStartedHere() throws Exception {
+        if (startedHere) moe("down", "--run-dir", Repo.root().relativize(runDir).toString());
+    }
+
+    /** Runs ops/bin/moe with the JDK running the tests; fails with its output if it fails. */
+    static void moe(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Repo.root().resolve("ops/bin/moe").toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(Repo.root().toFile()).redirectErrorStream(true);
+        pb.environment().put("JAVA_HOME", Path.of(System.getProperty("java.home")).toString());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as("moe " + String.join(" ", args) + ":\n" + out).isZero();
     }
 
     @Test
