@@ -15,9 +15,10 @@ import java.nio.ByteOrder;
 
 /**
  * y = x W^T ({@code F.linear}) for a batch of n rows of x, with W read in its stored dtype.
- * BF16 (shift left 16) and F16 (exponent rebias) are widened to F32 in registers, so weights are never
- * copied. The batch is cut into tiles of 4 rows of x by 2 rows of W: each widened weight vector feeds 4 FMAs and each x vector
- * 2, which is what lets prefill run as a matrix-matrix product rather than n matrix-vector ones.
+ * BF16 (shift left 16) and F16 (exponent rebias) are widened to F32 on the fly, so the weights are
+ * never copied whole: a matrix-vector product (decode) widens in registers; a batch widens two rows
+ * of W at a time into a small per-thread panel and cuts x into tiles of 4 rows, so each weight
+ * vector feeds 4 FMAs and each x vector 2 - prefill runs as a matrix-matrix product.
  * Rows of W are split over the cores. {@link ScalarGemm} is the reference it is tested against.
  */
 public final class Gemm {
@@ -27,7 +28,6 @@ public final class Gemm {
     static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
     static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(F.vectorBitSize() / 4));
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    private static final int WIDEN_MIN_ROWS = 8;
     private static final ThreadLocal<float[]> PANEL = ThreadLocal.withInitial(() -> new float[0]);
     private static final int F32 = 0, BF16 = 1, F16 = 2;
     private static final float F16_RESCALE = 0x1p112f; // 2^(127 - 15): f16 exponent bias -> f32 bias
@@ -60,9 +60,9 @@ public final class Gemm {
         MemorySegment seg = w.data();
         int cols = w.cols(), rows = w.rows();
         int r = r0;
-        // With many rows of x, widen each pair of 16-bit weight rows to f32 once and reuse it for
-        // every tile instead of re-widening it per tile of 4 rows of x (the same values, so the same bits).
-        boolean widen = kind != F32 && n >= WIDEN_MIN_ROWS;
+        // With several rows of x, widen each pair of weight rows to f32 once and reuse it for every
+        // tile of 4 rows of x instead of re-widening it per tile (the same values, so the same bits).
+        boolean widen = n >= 4;
         float[] panel = widen ? PANEL.get() : null;
         if (widen && panel.length < 2 * cols) {
             panel = new float[2 * cols];
@@ -75,7 +75,6 @@ public final class Gemm {
                 for (int i = 0; i < 2 * cols; i += L) load(kind, seg, w0 + i).intoArray(panel, i);
                 for (; t + 4 <= n; t += 4) tile4x2(panel, cols, rows, x, out, t, r);
             }
-            for (; t + 4 <= n; t += 4) tile4x2(kind, seg, cols, rows, x, out, t, r, (long) r * cols);
             for (; t < n; t++) tile1x2(kind, seg, cols, rows, x, out, t, r);
         }
         for (; r < r1; r++) {
@@ -104,42 +103,12 @@ public final class Gemm {
         return FloatVector.fromMemorySegment(F, seg, element * 4, LE);
     }
 
-    /** tile4x2 with the two weight rows already widened into panel (same FMA order, same bits). */
+    /** Output rows r, r+1 for x rows t..t+3, the two weight rows widened to f32 in panel. */
     private static void tile4x2(float[] panel, int cols, int rows, float[] x, float[] out, int t, int r) {
         int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
         for (int i = 0; i < cols; i += L) {
             FloatVector v0 = FloatVector.fromArray(F, panel, i), v1 = FloatVector.fromArray(F, panel, cols + i);
-            FloatVector y = FloatVector.fromArray(F, x, x0 + i);
-            a00 = y.fma(v0, a00);
-            a01 = y.fma(v1, a01);
-            y = FloatVector.fromArray(F, x, x1 + i);
-            a10 = y.fma(v0, a10);
-            a11 = y.fma(v1, a11);
-            y = FloatVector.fromArray(F, x, x2 + i);
-            a20 = y.fma(v0, a20);
-            a21 = y.fma(v1, a21);
-            y = FloatVector.fromArray(F, x, x3 + i);
-            a30 = y.fma(v0, a30);
-            a31 = y.fma(v1, a31);
-        }
-        out[t * rows + r] = Ops.sum(a00);
-        out[t * rows + r + 1] = Ops.sum(a01);
-        out[(t + 1) * rows + r] = Ops.sum(a10);
-        out[(t + 1) * rows + r + 1] = Ops.sum(a11);
-        out[(t + 2) * rows + r] = Ops.sum(a20);
-        out[(t + 2) * rows + r + 1] = Ops.sum(a21);
-        out[(t + 3) * rows + r] = Ops.sum(a30);
-        out[(t + 3) * rows + r + 1] = Ops.sum(a31);
-    }
-
-    /** out rows r, r+1 for x rows t..t+3; the two weight rows start at element w0 of seg. */
-    private static void tile4x2(int kind, MemorySegment seg, int cols, int rows, float[] x, float[] out, int t, int r, long w0) {
-        long w1 = w0 + cols;
-        int x0 = t * cols, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
-        for (int i = 0; i < cols; i += L) {
-            FloatVector v0 = load(kind, seg, w0 + i), v1 = load(kind, seg, w1 + i);
             FloatVector y = FloatVector.fromArray(F, x, x0 + i);
             a00 = y.fma(v0, a00);
             a01 = y.fma(v1, a01);
