@@ -75,8 +75,9 @@ class ExpertServiceApplicationTest {
             assertThat(reply.vectors()).hasSize(512);
         }
         String prom = get("/actuator/prometheus");
-        assertThat(prom).contains("moeserve_expert_tokens_total{expert=\"5\",instance=\"expert-1\",layer=\"2\"} 1.0");
-        assertThat(prom).contains("moeserve_expert_tokens_total{expert=\"7\",instance=\"expert-1\",layer=\"2\"} 1.0");
+        // per-(layer, expert) series are opt-in (bounded cardinality); per-layer counts are always there
+        assertThat(prom).contains("moeserve_expert_layer_tokens_total{instance=\"expert-1\",layer=\"2\"} 2.0");
+        assertThat(prom).doesNotContain("moeserve_expert_tokens_total{");
         assertThat(prom).contains("moeserve_expert_messages_total{instance=\"expert-1\",status=\"ok\"}");
         assertThat(prom).contains("moeserve_expert_compute_seconds_count{instance=\"expert-1\"}");
         assertThat(prom).contains("moeserve_expert_plan_version{instance=\"expert-1\"} 1.0");

@@ -106,8 +106,8 @@ class LocalStackScrapeIT {
             for (String job : jobs) {
                 prometheus.awaitQuery("min(up{job=\"" + job + "\"})", r -> ServiceMetricsIT.value(r) == 1, Duration.ofSeconds(60));
             }
-            // the relabelling gives per-expert series the expert_instance label the dashboards group by
-            JsonNode tokens = prometheus.awaitQuery("sum by (expert_instance) (moeserve_expert_tokens_total)", r -> r.size() > 0,
+            // the relabelling gives expert series the expert_instance label the dashboards group by
+            JsonNode tokens = prometheus.awaitQuery("sum by (expert_instance) (moeserve_expert_layer_tokens_total)", r -> r.size() > 0,
                     Duration.ofSeconds(60));
             assertThat(tokens.get(0).path("metric").path("expert_instance").asString()).startsWith("expert-");
             prometheus.awaitQuery("moeserve:instance_layer_tokens:rate1m", r -> r.size() > 0, Duration.ofSeconds(60));

@@ -26,7 +26,7 @@ public record ExpertProperties(
         @DefaultValue("false") boolean int8,
         @DefaultValue Plan plan,
         @DefaultValue Kafka kafka,
-        @DefaultValue("true") boolean perExpertMetrics,
+        @DefaultValue("false") boolean perExpertMetrics,
         @DefaultValue("30s") Duration unloadGrace) {
 
     /**

@@ -62,6 +62,15 @@ public final class ExpertMetrics {
         Gauge.builder(name, value).description(description).tag("instance", instance).register(registry);
     }
 
+    private final java.util.Map<Integer, io.micrometer.core.instrument.Counter> layers = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Token-expert pairs per layer: always on (one series per layer), feeds the layer x instance heatmap. */
+    private io.micrometer.core.instrument.Counter layerCounter(int layer) {
+        return layers.computeIfAbsent(layer, l -> io.micrometer.core.instrument.Counter.builder("moeserve.expert.layer.tokens")
+                .description("token-expert pairs computed, per layer").tag("instance", instance)
+                .tag("layer", String.valueOf(l)).register(registry));
+    }
+
     /** Counts the token-expert pairs of one message (slots with expert >= 0). */
     public void tokens(int layer, int[] experts) {
         int n = 0;
@@ -71,6 +80,7 @@ public final class ExpertMetrics {
             if (perExpert && layer < tokens.length && e < tokens[layer].length) expertCounter(layer, e).increment();
         }
         tokensTotal.increment(n);
+        if (n > 0) layerCounter(layer).increment(n);
     }
 
     private Counter expertCounter(int layer, int expert) {
