@@ -28,6 +28,7 @@ ensure() {  # ensure TOPIC PARTITIONS [--config k=v ...]
 hot=(--config retention.ms=600000 --config max.message.bytes=67108864)
 ensure moe.dispatch "${DISPATCH_PARTITIONS:-16}" "${hot[@]}"
 ensure moe.combine "${COMBINE_PARTITIONS:-8}" "${hot[@]}"
-ensure moe.routing-stats 1
+ensure moe.routing-stats 1 --config retention.ms=3600000   # statistics are only useful while fresh
 ensure moe.placement 1 --config cleanup.policy=compact
-ensure moe.placement-acks 1
+ensure moe.placement-acks 1 --config cleanup.policy=compact
+ensure moe.heartbeats 1 --config cleanup.policy=compact

@@ -1,5 +1,7 @@
 package io.moeserve.kafka;
 
+import io.moeserve.core.kafka.KafkaTopics;
+
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 

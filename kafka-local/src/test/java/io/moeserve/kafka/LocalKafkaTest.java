@@ -1,5 +1,7 @@
 package io.moeserve.kafka;
 
+import io.moeserve.core.kafka.KafkaTopics;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

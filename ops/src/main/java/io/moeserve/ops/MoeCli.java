@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
                 UpCommand.class,
                 DownCommand.class,
                 io.moeserve.ops.planner.PlanCommand.class,
+                io.moeserve.ops.planner.live.PlannerCommand.class,
         })
 public final class MoeCli implements Runnable {
 

@@ -49,6 +49,19 @@ public final class ServiceProcess implements AutoCloseable {
         return new ServiceProcess(name, port, pb.start(), log);
     }
 
+    /** java -jar JAR ARGS... --port=PORT: a command-line service such as {@code moe planner}. */
+    public static ServiceProcess startCli(String name, Path jar, List<String> args) throws IOException {
+        int port = freePort();
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx512m", "-jar", jar.toString()));
+        cmd.addAll(args);
+        cmd.add("--port=" + port);
+        Files.createDirectories(Repo.logDir());
+        Path log = Repo.logDir().resolve(name + ".log");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        return new ServiceProcess(name, port, pb.start(), log);
+    }
+
     public int port() {
         return port;
     }

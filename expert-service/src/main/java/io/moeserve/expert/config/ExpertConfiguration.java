@@ -5,7 +5,6 @@ import io.moeserve.core.checkpoint.Checkpoint;
 import io.moeserve.core.placement.InstanceSpec;
 import io.moeserve.core.placement.PlacementPlan;
 import io.moeserve.core.placement.PlacementPlans;
-import io.moeserve.expert.plan.PlanListener;
 import io.moeserve.expert.serve.DispatchLoop;
 import io.moeserve.expert.serve.ExpertHost;
 import io.moeserve.expert.serve.ExpertMetrics;
@@ -13,7 +12,6 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-import java.time.Duration;
 
 /** Wires one instance: checkpoint → start-up plan → host (loads its experts) → dispatch loop + plan listener. */
 @Configuration
@@ -66,33 +64,6 @@ public class ExpertConfiguration {
     @Bean
     SmartLifecycle dispatchLifecycle(ExpertProperties props, PlacementPlan startupPlan, DispatchLoop loop, ExpertHost host,
                                      ExpertMetrics metrics) {
-        return new SmartLifecycle() {
-            private volatile boolean running;
-            private PlanListener plans;
-
-            @Override
-            public void start() {
-                var k = props.kafka();
-                if (k.createTopics()) {
-                    int maxPartition = startupPlan.instances().stream().mapToInt(InstanceSpec::partition).max().orElse(0);
-                    TopicSetup.ensure(k.bootstrapServers(), Math.max(maxPartition, loop.partition()) + 1);
-                }
-                loop.start(Duration.ofSeconds(60));
-                if (k.listenForPlans()) plans = new PlanListener(k.bootstrapServers(), host, metrics).start();
-                running = true;
-            }
-
-            @Override
-            public void stop() {
-                if (plans != null) plans.close();
-                loop.close();
-                running = false;
-            }
-
-            @Override
-            public boolean isRunning() {
-                return running;
-            }
-        };
+        return new ExpertLifecycle(props, startupPlan, loop, host, metrics);
     }
 }

@@ -17,6 +17,7 @@ import java.time.Duration;
  * @param kafka             broker and client settings
  * @param perExpertMetrics  publish token counters per (layer, expert); off for models with many experts
  * @param unloadGrace       how long experts dropped by a new plan stay loaded (in-flight steps of the old plan)
+ * @param membership        what this instance tells the planner, and how it leaves
  */
 @ConfigurationProperties("moeserve.expert")
 public record ExpertProperties(
@@ -27,7 +28,23 @@ public record ExpertProperties(
         @DefaultValue Plan plan,
         @DefaultValue Kafka kafka,
         @DefaultValue("false") boolean perExpertMetrics,
-        @DefaultValue("30s") Duration unloadGrace) {
+        @DefaultValue("30s") Duration unloadGrace,
+        @DefaultValue Membership membership) {
+
+    /**
+     * @param heartbeatInterval how often it says it is here (the planner's membership)
+     * @param memory            room for expert weights the planner may use on this instance
+     * @param speed             relative compute speed the planner weighs its load by
+     * @param drainTimeout      on stop, how long to keep serving while waiting for an active plan that
+     *                          no longer names this instance (only when a planner is publishing plans)
+     * @param drainLinger       after that plan is active, how long to keep serving steps still in flight
+     */
+    public record Membership(@DefaultValue("2s") Duration heartbeatInterval,
+                             @DefaultValue("8GB") org.springframework.util.unit.DataSize memory,
+                             @DefaultValue("1.0") double speed,
+                             @DefaultValue("20s") Duration drainTimeout,
+                             @DefaultValue("2s") Duration drainLinger) {
+    }
 
     /**
      * @param file               a placement plan JSON file; when empty a round-robin plan is generated

@@ -22,4 +22,11 @@ public interface ExpertBackend {
             return CompletableFuture.failedFuture(e);
         }
     }
+
+    /**
+     * Called by the scheduler between steps, when no layer of any micro-batch is in flight: the
+     * distributed backend switches to a newly activated placement plan here.
+     */
+    default void stepBoundary() {
+    }
 }

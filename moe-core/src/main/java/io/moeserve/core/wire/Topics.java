@@ -18,6 +18,9 @@ public final class Topics {
     /** Expert instance → planner/router: {@link PlanAck} JSON once a proposed plan's experts are loaded. */
     public static final String PLACEMENT_ACKS = "moe.placement-acks";
 
+    /** Expert instance → planner: {@link Heartbeat} JSON every few seconds, keyed by instance id (compacted). */
+    public static final String HEARTBEATS = "moe.heartbeats";
+
     /** Record key of plans on {@link #PLACEMENT}: compaction keeps only the newest plan. */
     public static final String PLAN_KEY = "plan";
 

@@ -45,6 +45,9 @@ public final class UpCommand implements Callable<Integer> {
     @Option(names = "--monolithic", description = "router computes the experts itself: no Kafka, no expert services")
     boolean monolithic;
 
+    @Option(names = "--no-planner", description = "do not start the live placement planner (moe planner, port 8084)")
+    boolean noPlanner;
+
     @Option(names = "--no-prefix-cache", description = "do not use the shared KV cache")
     boolean noPrefixCache;
 
@@ -90,6 +93,12 @@ public final class UpCommand implements Callable<Integer> {
                                     "--moeserve.expert.kafka.bootstrap-servers=" + bootstrap)), run, p));
                     state.save(run);
                 }
+                if (!noPlanner) {
+                    started.add(ServiceProcess.start("planner", ServiceProcess.javaJar(Repo.jar(root, "ops", "moe-ops.jar"), "512m",
+                            List.of("planner", "--port", "8084", "--bootstrap", bootstrap, "--model-dir", modelDir.toString(),
+                                    "--round-robin-instances", String.valueOf(experts))), run, 8084));
+                    state.save(run);
+                }
             }
             if (!noPrefixCache) {
                 started.add(ServiceProcess.start("kv-cache", ServiceProcess.javaJar(
@@ -132,6 +141,7 @@ public final class UpCommand implements Callable<Integer> {
         System.out.println("  try      : curl " + state.baseUrl() + "/chat/completions -H 'Authorization: Bearer " + key
                 + "' -H 'Content-Type: application/json' -d '{\"model\":\"" + modelId
                 + "\",\"messages\":[{\"role\":\"user\",\"content\":\"In the beginning\"}],\"max_tokens\":32}'");
+        if (!monolithic && !noPlanner) System.out.println("  planner  : http://127.0.0.1:8084/status (POST /replan to re-plan now)");
         System.out.println("  stop     : ops/bin/moe down");
         return 0;
     }
@@ -157,7 +167,7 @@ public final class UpCommand implements Callable<Integer> {
 
     private static String healthUrl(StackState.Service s) {
         return switch (s.name().replaceAll("-\\d+$", "")) {
-            case "gateway", "router" -> "http://127.0.0.1:" + s.port() + "/health";
+            case "gateway", "router", "planner" -> "http://127.0.0.1:" + s.port() + "/health";
             default -> "http://127.0.0.1:" + s.port() + "/actuator/health";
         };
     }

@@ -16,7 +16,8 @@ import java.time.Duration;
  * @param dtype               F32 (exact, default) or BF16 (half the bytes, no longer bit-exact)
  * @param planFile            a placement plan JSON file; empty = round-robin over {@code roundRobinInstances}
  * @param roundRobinInstances instances of the generated start-up plan ({@code expert-0..N-1}, as the experts generate it)
- * @param createTopics        create/grow moe.dispatch and moe.combine to what the plan and router id need
+ * @param createTopics        create/grow moeserve's topics to what the plan and router id need
+ * @param followPlans         switch to each plan proposed on moe.placement once every instance acked it
  * @param breaker             per-instance circuit breaker
  */
 @ConfigurationProperties("moeserve.router.dispatch")
@@ -28,6 +29,7 @@ public record DispatchProperties(
         Path planFile,
         @DefaultValue("2") int roundRobinInstances,
         @DefaultValue("true") boolean createTopics,
+        @DefaultValue("true") boolean followPlans,
         @DefaultValue Breaker breaker) {
 
     /** See {@link KafkaExpertBackend.Settings.Breaker}. */

@@ -113,6 +113,7 @@ public final class KafkaExpertBackend implements ExpertBackend, AutoCloseable {
     private final ExecutorService local;
     private final CountDownLatch ready = new CountDownLatch(1);
     private volatile PlanState state;
+    private volatile PlacementPlan pendingPlan;
     private volatile boolean running;
     private volatile Throwable consumerFailure;
     private KafkaProducer<byte[], byte[]> producer;
@@ -177,6 +178,26 @@ public final class KafkaExpertBackend implements ExpertBackend, AutoCloseable {
         if (next.version() <= cur.version()) return;
         state = PlanState.of(next);
         log.info("router {} dispatches by plan v{}", settings.routerId(), next.version());
+    }
+
+    /**
+     * Queues {@code next} to become the active plan at the next {@link #stepBoundary()}, so every
+     * layer of a step is dispatched under one plan. Called by the plan follower's thread.
+     */
+    public void offerPlan(PlacementPlan next) {
+        pendingPlan = next;
+    }
+
+    @Override
+    public void stepBoundary() {
+        PlacementPlan next = pendingPlan;
+        if (next == null) return;
+        pendingPlan = null;
+        try {
+            setPlan(next);
+        } catch (RuntimeException e) {
+            log.error("router {} cannot switch to plan v{}: {}", settings.routerId(), next.version(), e.getMessage());
+        }
     }
 
     public DispatchMetrics metrics() {

@@ -28,6 +28,7 @@ public final class StepRunner {
     }
 
     public float[][] run(List<SeqInput> inputs) {
+        experts.stepBoundary(); // nothing of this runner is in flight: a new placement plan may take over here
         if (!pingPong || inputs.size() < 2) return engine.forward(inputs);
         int total = inputs.stream().mapToInt(i -> i.tokens().length).sum();
         int split = 0, acc = 0;

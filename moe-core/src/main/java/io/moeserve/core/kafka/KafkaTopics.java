@@ -1,4 +1,4 @@
-package io.moeserve.kafka;
+package io.moeserve.core.kafka;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -74,7 +75,9 @@ public final class KafkaTopics {
         for (Spec s : specs) {
             if (!existing.contains(s.name())) {
                 try {
-                    admin.createTopics(List.of(new NewTopic(s.name(), s.partitions(), (short) 1).configs(s.configs())))
+                    // Replication: the broker's default (1 on the local broker, more in a cluster).
+                    NewTopic t = new NewTopic(s.name(), Optional.of(s.partitions()), Optional.empty()).configs(s.configs());
+                    admin.createTopics(List.of(t))
                             .all().get(10, TimeUnit.SECONDS);
                 } catch (ExecutionException e) {
                     if (!(e.getCause() instanceof TopicExistsException)) throw e; // created meanwhile: check its size below
