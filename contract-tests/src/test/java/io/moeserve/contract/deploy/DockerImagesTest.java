@@ -12,9 +12,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Each service's Dockerfile: the jar its module really builds, extracted into Spring Boot's layers, on
  * the Java 25 JRE, as a non-root user, exposing the service's port, with the Vector API flags where
- * the engine runs; and .dockerignore lets exactly those files into the build context.
+ * the engine runs; the planner's image runs the ops jar's planner command on the same base; and
+ * .dockerignore lets the files every image copies into the build context.
  */
 class DockerImagesTest {
+    static final String PLANNER_DOCKERFILE = "ops/Dockerfile";
 
     @Test
     void eachImageRunsTheJarItsModuleBuilds() {
@@ -54,13 +56,45 @@ class DockerImagesTest {
     }
 
     @Test
+    void plannerImageRunsThePlannerCommandOfTheOpsJar() {
+        PlannerCli cli = PlannerCli.read();
+        Dockerfile d = Dockerfile.at(PLANNER_DOCKERFILE);
+        List<String> serviceBases = ServiceModule.all().stream().map(s -> Dockerfile.of(s).runtimeBase()).distinct().toList();
+        assertThat(d.all("FROM")).as("the services' base image").allSatisfy(f -> assertThat(serviceBases).contains(f.split("\\s+")[0]));
+        assertThat(d.contextSources()).contains(cli.jar(), "ops/docker/http-ok");
+        String jarInImage = d.imagePathOf(cli.jar()).orElseThrow(() -> new AssertionError(d.file() + " does not copy " + cli.jar()));
+        List<String> ep = d.entrypoint();
+        int jar = ep.indexOf("-jar");
+        assertThat(jar).as("java -jar").isPositive();
+        assertThat(ep.subList(jar + 1, ep.size())).as("the copied jar's planner command").startsWith(jarInImage, cli.command());
+        assertThat(ServiceModule.read(Repo.root().resolve("ops/src/main/java/io/moeserve/ops/MoeCli.java"))).contains("PlannerCommand.class");
+        // OR-Tools loads its solver over JNI: the flag, or the jar manifest's entry (java -jar honours it)
+        assertThat(ep.contains("--enable-native-access=ALL-UNNAMED")
+                || ServiceModule.read(Repo.root().resolve("ops/pom.xml")).contains("<Enable-Native-Access>ALL-UNNAMED</Enable-Native-Access>"))
+                .as("native access").isTrue();
+        String user = d.last("USER").orElseThrow(() -> new AssertionError("the planner image runs as root"));
+        assertThat(user.split(":")[0]).matches("[1-9][0-9]*");
+    }
+
+    /** Every image docker-compose.yml builds (the services' and the planner's). */
+    static Map<String, Dockerfile> composeImages() {
+        Map<String, Dockerfile> out = new java.util.TreeMap<>();
+        ComposeDeploymentTest.COMPOSE.services().forEach((name, svc) -> {
+            String file = DeployYaml.str(svc, "build.dockerfile");
+            if (file != null) out.put(name, Dockerfile.at(file));
+        });
+        return out;
+    }
+
+    @Test
     void dockerignoreAdmitsExactlyWhatTheImagesCopy() {
         List<String> rules = List.of(ServiceModule.read(Repo.root().resolve(".dockerignore")).split("\n")).stream()
                 .map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
         assertThat(rules.getFirst()).as("everything else stays out of the context").isEqualTo("*");
-        for (ServiceModule s : ServiceModule.all()) {
-            for (String src : Dockerfile.of(s).contextSources()) {
-                assertThat(rules).as(s.name() + " copies " + src)
+        assertThat(composeImages()).containsKeys("planner").containsKeys(ServiceModule.names().toArray(String[]::new));
+        for (var image : composeImages().entrySet()) {
+            for (String src : image.getValue().contextSources()) {
+                assertThat(rules).as(image.getKey() + " copies " + src)
                         .anySatisfy(r -> assertThat(src.equals(r.substring(1)) || (r.endsWith("/") && src.startsWith(r.substring(1)))
                                 && r.startsWith("!")).isTrue());
                 assertThat(Repo.root().resolve(src).getParent()).exists();

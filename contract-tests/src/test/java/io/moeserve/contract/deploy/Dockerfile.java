@@ -10,12 +10,19 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** A service's Dockerfile as a list of instructions (continuation lines joined, comments dropped). */
-record Dockerfile(ServiceModule service, Path file, List<String> instructions) {
+/** A Dockerfile as a list of instructions (continuation lines joined, comments dropped). */
+record Dockerfile(Path file, List<String> instructions) {
 
     static Dockerfile of(ServiceModule service) {
         Path f = service.dir().resolve("Dockerfile");
         if (!Files.exists(f)) throw new AssertionError(service.name() + " has no Dockerfile at " + Repo.root().relativize(f));
+        return at(Repo.root().relativize(f).toString());
+    }
+
+    /** The Dockerfile at this path of the repository. */
+    static Dockerfile at(String path) {
+        Path f = Repo.root().resolve(path);
+        if (!Files.exists(f)) throw new AssertionError("no Dockerfile at " + path);
         List<String> out = new ArrayList<>();
         StringBuilder cur = new StringBuilder();
         for (String line : ServiceModule.read(f).split("\n")) {
@@ -29,7 +36,7 @@ record Dockerfile(ServiceModule service, Path file, List<String> instructions) {
             if (!cur.toString().isBlank()) out.add(cur.toString().strip());
             cur.setLength(0);
         }
-        return new Dockerfile(service, f, out);
+        return new Dockerfile(f, out);
     }
 
     List<String> all(String keyword) {
@@ -65,6 +72,32 @@ record Dockerfile(ServiceModule service, Path file, List<String> instructions) {
             if (parts.size() == 2 && parts.get(1).equals(imagePath)) return Optional.of(parts.getFirst());
         }
         return Optional.empty();
+    }
+
+    /**
+     * Where the image holds a file copied from the build context: the COPY destination, resolved against
+     * the WORKDIR in force at that COPY; empty when no COPY of the final stage copies exactly that file.
+     */
+    Optional<String> imagePathOf(String contextSource) {
+        String workdir = "/";
+        Optional<String> found = Optional.empty();
+        for (String i : instructions) {
+            String keyword = i.split("\\s+")[0].toUpperCase();
+            String rest = i.substring(keyword.length()).strip();
+            if (keyword.equals("FROM")) {
+                workdir = "/";
+                found = Optional.empty();
+            } else if (keyword.equals("WORKDIR")) {
+                workdir = rest.startsWith("/") ? rest : workdir + "/" + rest;
+            } else if (keyword.equals("COPY") && !rest.contains("--from=")) {
+                List<String> parts = List.of(rest.replaceAll("--\\S+", "").trim().split("\\s+"));
+                if (parts.size() != 2 || !parts.getFirst().equals(contextSource)) continue;
+                String dest = parts.get(1).startsWith("/") ? parts.get(1) : workdir + "/" + parts.get(1);
+                if (dest.endsWith("/")) dest += Path.of(contextSource).getFileName();
+                found = Optional.of(dest.replaceAll("/+", "/"));
+            }
+        }
+        return found;
     }
 
     /** The ENTRYPOINT as a list (exec form). */

@@ -305,7 +305,8 @@ class KubernetesDeploymentTest {
         String tiny = render(kubectl, "ops/k8s/overlays/tiny");
         assertThat(tiny).doesNotContain("kind: PersistentVolumeClaim\n").doesNotContain("claimName: moeserve-model")
                 .contains("image: moeserve/tiny-moe-model:");
-        assertThat(render(kubectl, "ops/k8s/planner")).contains("kind: Role");
+        assertThat(tiny).contains("image: moeserve/planner:");
+        assertThat(render(kubectl, "ops/k8s/planner")).contains("kind: Deployment", "name: planner").doesNotContain("kind: Role");
         assertThat(render(kubectl, "ops/k8s/monitoring", "--load-restrictor", "LoadRestrictionsNone"))
                 .contains("name: grafana-dashboards-", "name: prometheus-config-");
     }

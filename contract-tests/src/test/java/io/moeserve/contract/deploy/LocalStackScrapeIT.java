@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.stream.StreamSupport;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -52,6 +53,7 @@ class LocalStackScrapeIT {
                 default -> null;  // kafka
             };
             if (module != null) METRICS.put(name, "http://127.0.0.1:" + s.path("port").asInt() + ServiceModule.named(module).metricsPath());
+            if (name.equals("planner")) METRICS.put(name, "http://127.0.0.1:" + s.path("port").asInt() + "/metrics"); // moe planner (ops)
         }
         String base = stack.path("baseUrl").asString(), key = stack.path("apiKey").asString();
         // the same 20+ token prompt twice: the second finds its first block in the shared prefix cache
@@ -95,6 +97,11 @@ class LocalStackScrapeIT {
         }
         assertThat(expertTokens).as("expert instances computed tokens").isPositive();
         if (METRICS.containsKey("kv-cache")) assertThat(Scrape.of(METRICS.get("kv-cache")).names()).contains("jvm_info");
+        if (METRICS.containsKey("planner")) {
+            Scrape planner = Scrape.of(METRICS.get("planner"));
+            assertThat(planner.sum("moeserve_planner_plan_version")).as("the planner knows the plan in force").isPositive();
+            assertThat(planner.names()).contains("moeserve_planner_members", "moeserve_planner_proposals_total");
+        }
     }
 
     @Test
@@ -103,6 +110,9 @@ class LocalStackScrapeIT {
         try (PrometheusServer prometheus = PrometheusServer.start(config, tmp)) {
             List<String> jobs = new ArrayList<>(List.of("router-service", "gateway", "expert-service"));
             if (METRICS.containsKey("kv-cache")) jobs.add("kv-cache-service");
+            if (StreamSupport.stream(stack.path("services").spliterator(), false).anyMatch(s -> s.path("name").asString().equals("planner"))) {
+                jobs.add("planner");
+            }
             for (String job : jobs) {
                 prometheus.awaitQuery("min(up{job=\"" + job + "\"})", r -> ServiceMetricsIT.value(r) == 1, Duration.ofSeconds(60));
             }

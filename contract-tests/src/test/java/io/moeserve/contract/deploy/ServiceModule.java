@@ -80,6 +80,25 @@ record ServiceModule(String name, Path dir, String jarName, SpringConfig config,
         throw new IllegalStateException(name + " exposes no Prometheus endpoint");
     }
 
+    /**
+     * The {@code @DefaultValue} of a {@code @ConfigurationProperties} record component (by its Java name,
+     * e.g. drainTimeout), for properties no application.yml sets; fails unless exactly one value is found.
+     */
+    String defaultValue(String component) {
+        Pattern p = Pattern.compile("@DefaultValue\\(\"([^\"]*)\"\\)\\s+[\\w.<>]+\\s+" + Pattern.quote(component) + "\\b");
+        java.util.Set<String> found = new java.util.TreeSet<>();
+        try (var files = Files.walk(dir.resolve("src/main/java"))) {
+            files.filter(f -> f.toString().endsWith(".java")).forEach(f -> {
+                Matcher m = p.matcher(read(f));
+                while (m.find()) found.add(m.group(1));
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (found.size() != 1) throw new IllegalStateException(name + ": @DefaultValue of " + component + " is " + found);
+        return found.iterator().next();
+    }
+
     boolean sourcesContain(String text) {
         try (var files = Files.walk(dir.resolve("src/main/java"))) {
             return files.filter(f -> f.toString().endsWith(".java")).anyMatch(f -> read(f).contains(text));

@@ -179,6 +179,13 @@ class LivePlacementIT {
         return plan;
     }
 
+    static double metric(String text, String series) {
+        for (String line : text.split("\n")) {
+            if (line.startsWith(series + " ")) return Double.parseDouble(line.substring(series.length() + 1).trim());
+        }
+        throw new AssertionError(series + " not in:\n" + text);
+    }
+
     /** Token-expert pairs each expert instance computed so far (its per-layer counters summed). */
     static double measured(String instance) throws Exception {
         ServiceProcess p = experts.get(instance);
@@ -338,5 +345,10 @@ class LivePlacementIT {
             awaitTrue(Duration.ofSeconds(60), () -> load.ok.get() >= at + 8, "requests complete without expert-1");
         }
         assertThat(load.failures).isEmpty();
+        String metrics = get(planner.baseUrl() + "/metrics");
+        assertThat(metric(metrics, "moeserve_planner_proposals_total{reason=\"membership\"}")).as("joined, left").isGreaterThanOrEqualTo(2);
+        assertThat(metric(metrics, "moeserve_planner_proposals_total{reason=\"request\"}")).isGreaterThanOrEqualTo(1);
+        assertThat(metric(metrics, "moeserve_planner_proposals_total{reason=\"operator\"}")).isEqualTo(1);
+        assertThat(metric(metrics, "moeserve_planner_members")).isEqualTo(2);
     }
 }

@@ -48,11 +48,12 @@ public final class LivePlanner implements AutoCloseable {
      * @param startupDelay   no decision before this (heartbeats and plans are read from their logs first)
      * @param startupGrace   how long an instance of the plan in force may take to send its first heartbeat
      * @param minImprovement a re-plan for imbalance is published only if it lowers predicted max/mean by this much
+     * @param createTopics   create missing topics at start (off where an operator or a job owns them)
      */
     public record Settings(String bootstrapServers, PlacementPlan baseline, int topK, long expertBytes, int replicaSlots,
                            PlacementSolver solver, double timeLimitSeconds, double alpha, Duration statsWindow,
                            Duration heartbeatTimeout, Duration startupDelay, Duration startupGrace, ReplanPolicy.Settings policy,
-                           double minImprovement) {
+                           double minImprovement, boolean createTopics) {
     }
 
     private final Settings s;
@@ -75,6 +76,7 @@ public final class LivePlanner implements AutoCloseable {
     private volatile Solution lastSolution;
     private volatile long statsWindows;
     private long windowStart = System.currentTimeMillis();
+    private final Map<String, java.util.concurrent.atomic.AtomicLong> proposals = new java.util.concurrent.ConcurrentHashMap<>();
 
     public LivePlanner(Settings settings) {
         this.s = settings;
@@ -83,7 +85,7 @@ public final class LivePlanner implements AutoCloseable {
         this.moving = new MovingStats(settings.alpha());
         this.active = settings.baseline();
         this.proposedAt = startedAt;
-        MoeTopics.ensure(settings.bootstrapServers(), 1, 1);
+        if (settings.createTopics()) MoeTopics.ensure(settings.bootstrapServers(), 1, 1);
         follower = new PlacementFollower(settings.bootstrapServers(), "moe-planner-plans", settings.baseline().version(), this::activated);
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
@@ -141,6 +143,7 @@ public final class LivePlanner implements AutoCloseable {
         pending = next;
         proposedAt = System.currentTimeMillis();
         lastReason = reason;
+        proposals.computeIfAbsent(reason, r -> new java.util.concurrent.atomic.AtomicLong()).incrementAndGet();
         log.info("proposed plan v{} ({}) over {}", version, reason, next.instances().stream().map(InstanceSpec::id).toList());
         return next;
     }
@@ -275,6 +278,41 @@ public final class LivePlanner implements AutoCloseable {
                     "seconds", sol.seconds(), "status", sol.status()));
         }
         return out;
+    }
+
+    /** GET /metrics: Prometheus text format. */
+    public String prometheus() {
+        StringBuilder b = new StringBuilder();
+        PlacementPlan a = active, p = pending;
+        WindowStats st = moving.current();
+        gauge(b, "moeserve_planner_plan_version", "plan version in force (active) and being rolled out (pending, 0 = none)");
+        b.append("moeserve_planner_plan_version{state=\"active\"} ").append(a.version()).append('\n');
+        b.append("moeserve_planner_plan_version{state=\"pending\"} ").append(p == null ? 0 : p.version()).append('\n');
+        gauge(b, "moeserve_planner_members", "expert instances sending heartbeats");
+        b.append("moeserve_planner_members ").append(membership.members(System.currentTimeMillis()).size()).append('\n');
+        if (st != null) {
+            gauge(b, "moeserve_planner_predicted_max_mean", "max/mean instance load the plan in force predicts under the moving statistics");
+            b.append("moeserve_planner_predicted_max_mean ").append(LoadPrediction.maxMean(a, st)).append('\n');
+        }
+        b.append("# HELP moeserve_planner_proposals_total plans proposed, by reason\n# TYPE moeserve_planner_proposals_total counter\n");
+        for (String r : List.of("membership", "ack-timeout", "request", "imbalance", "operator")) {
+            var n = proposals.get(r);
+            b.append("moeserve_planner_proposals_total{reason=\"").append(r).append("\"} ").append(n == null ? 0 : n.get()).append('\n');
+        }
+        Solution sol = lastSolution;
+        if (sol != null) {
+            gauge(b, "moeserve_planner_last_solve_seconds", "wall time of the last solve");
+            b.append("moeserve_planner_last_solve_seconds ").append(sol.seconds()).append('\n');
+            if (!Double.isNaN(sol.gap())) {
+                gauge(b, "moeserve_planner_last_solve_gap", "(objective - bound) / objective of the last solve");
+                b.append("moeserve_planner_last_solve_gap ").append(sol.gap()).append('\n');
+            }
+        }
+        return b.toString();
+    }
+
+    private static void gauge(StringBuilder b, String name, String help) {
+        b.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name).append(" gauge\n");
     }
 
     public PlacementPlan active() {

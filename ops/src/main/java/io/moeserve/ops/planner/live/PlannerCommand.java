@@ -26,7 +26,8 @@ import java.util.concurrent.Executors;
 /**
  * {@code moe planner}: the live re-planning service. HTTP on {@code --port}: {@code GET /status},
  * {@code POST /replan} (re-plan now), {@code GET /plan} (the plan in force), {@code POST /plan}
- * (publish the plan JSON in the body as the next version), {@code GET /health}.
+ * (publish the plan JSON in the body as the next version), {@code GET /health}, {@code GET /metrics}
+ * (Prometheus text).
  */
 @Command(name = "planner", mixinStandardHelpOptions = true,
         description = "Live placement planner: re-plans from routing statistics and membership, publishes on moe.placement.")
@@ -62,6 +63,8 @@ public final class PlannerCommand implements java.util.concurrent.Callable<Integ
     @Option(names = "--startup-grace", defaultValue = "120s",
             description = "time instances of the plan in force get to send a first heartbeat (default: ${DEFAULT-VALUE})")
     String startupGrace;
+    @Option(names = "--no-create-topics", description = "do not create missing topics (where an operator or a job owns them)")
+    boolean noCreateTopics;
     @Option(names = "--ack-timeout", defaultValue = "30s", description = "re-plan when a proposal is not acked within (default: ${DEFAULT-VALUE})")
     String ackTimeout;
 
@@ -79,7 +82,7 @@ public final class PlannerCommand implements java.util.concurrent.Callable<Integ
         Duration heartbeat = duration(heartbeatTimeout);
         var settings = new LivePlanner.Settings(bootstrap, baseline, config.topK(), ModelShape.of(modelId, config).expertBytes(), replicas,
                 s, timeLimit, alpha, duration(statsWindow), heartbeat, heartbeat, duration(startupGrace),
-                new ReplanPolicy.Settings(imbalance, duration(cooldown), duration(ackTimeout)), minImprovement);
+                new ReplanPolicy.Settings(imbalance, duration(cooldown), duration(ackTimeout)), minImprovement, !noCreateTopics);
         try (LivePlanner planner = new LivePlanner(settings).start()) {
             HttpServer http = serve(planner);
             System.out.println("planner on http://127.0.0.1:" + port + "/status (Kafka " + bootstrap + ")");
@@ -98,6 +101,14 @@ public final class PlannerCommand implements java.util.concurrent.Callable<Integ
         HttpServer http = HttpServer.create(new InetSocketAddress("0.0.0.0", port), 16);
         http.setExecutor(Executors.newFixedThreadPool(2));
         http.createContext("/health", ex -> reply(ex, 200, "{\"status\":\"UP\"}"));
+        http.createContext("/metrics", ex -> {
+            byte[] b = planner.prometheus().getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+            ex.sendResponseHeaders(200, b.length);
+            try (var out = ex.getResponseBody()) {
+                out.write(b);
+            }
+        });
         http.createContext("/status", ex -> reply(ex, 200, json.writeValueAsString(planner.status())));
         http.createContext("/replan", ex -> {
             if (!ex.getRequestMethod().equals("POST")) {
