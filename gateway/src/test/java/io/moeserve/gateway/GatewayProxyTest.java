@@ -168,6 +168,32 @@ class GatewayProxyTest {
     }
 
     @Test
+    void chunkedBodyUnderTheLimit_reachesTheRouterWithItsExactLengthAndOnlyTheGatewaysHeaders() throws Exception {
+        String body = "{\"model\":\"tiny-moe\",\"prompt\":\"chunked-header-check\"}";
+        var request = gateway.request("/v1/completions", KEY)
+                .header("Content-Type", "application/json")
+                .header("X-Request-Id", "client-chosen-id.1")
+                .header("X-Moeserve-Key-Id", "spoofed")
+                .header("X-Moeserve-Internal", "spoofed")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body.getBytes(StandardCharsets.UTF_8))))
+                .build();
+        var response = gateway.send(request);
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("X-Request-Id")).hasValue("client-chosen-id.1");
+
+        List<FakeRouter.Received> seen = new ArrayList<>(routerA.received());
+        seen.addAll(routerB.received());
+        FakeRouter.Received forwarded = seen.stream().filter(r -> r.body().contains("chunked-header-check")).findFirst().orElseThrow();
+        assertThat(forwarded.body()).isEqualTo(body);
+        assertThat(forwarded.header("Content-Length")).isEqualTo(Integer.toString(body.length()));
+        assertThat(forwarded.header("Transfer-Encoding")).isNull();
+        assertThat(forwarded.header("Authorization")).isNull();
+        assertThat(forwarded.header("X-Moeserve-Internal")).isNull();
+        assertThat(forwarded.header("X-Moeserve-Key-Id")).isEqualTo(ApiKeyDigests.hex(ApiKeyDigests.sha256(KEY)).substring(0, 16));
+        assertThat(forwarded.header("X-Request-Id")).isEqualTo("client-chosen-id.1");
+    }
+
+    @Test
     void routerErrorJson_passesThroughUnchanged() throws Exception {
         var response = gateway.postJson("/v1/chat/completions", KEY, CHAT.replace("tiny-moe", "nope"));
         assertThat(response.statusCode()).isEqualTo(404);

@@ -3,6 +3,7 @@ package io.moeserve.gateway.auth;
 import io.moeserve.core.api.OpenAiError;
 import io.moeserve.gateway.config.GatewayProperties;
 import io.moeserve.gateway.errors.GatewayException;
+import io.moeserve.gateway.routing.UpstreamHeadersFilter;
 import reactor.core.publisher.Mono;
 
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
@@ -16,13 +17,12 @@ import org.springframework.web.server.ServerWebExchange;
  * {@code Authorization: Bearer KEY} on every proxied route (the gateway's own /health and
  * /metrics are not routes, so they stay open). Accepted keys become an {@link ApiKeyIdentity}
  * attribute; the key itself is removed before the request goes on, so routers never see (or log)
- * it, and they get the digest prefix as {@code X-Moeserve-Key-Id} instead.
+ * it, and they get the digest prefix as {@code X-Moeserve-Key-Id} instead ({@link UpstreamHeadersFilter}).
  */
 @Component
 public class ApiKeyFilter implements GlobalFilter, Ordered {
 
     public static final int ORDER = -900;
-    public static final String KEY_ID_HEADER = "X-Moeserve-Key-Id";
     private static final ApiKeyIdentity ANONYMOUS = new ApiKeyIdentity("anonymous", "anonymous", null, null);
 
     private final ApiKeyStore store;
@@ -55,11 +55,9 @@ public class ApiKeyFilter implements GlobalFilter, Ordered {
                         "Incorrect API key provided."))))
                 .flatMap(identity -> {
                     exchange.getAttributes().put(ApiKeyIdentity.ATTR, identity);
-                    ServerWebExchange forwarded = exchange.mutate().request(r -> r.headers(h -> {
-                        h.remove(HttpHeaders.AUTHORIZATION);
-                        h.set(KEY_ID_HEADER, identity.shortId());
-                    })).build();
-                    return chain.filter(forwarded);
+                    // the router gets the key's id instead of the key (UpstreamHeadersFilter)
+                    exchange.getAttributes().put(UpstreamHeadersFilter.KEY_ID_ATTR, identity.shortId());
+                    return chain.filter(exchange);
                 });
     }
 

@@ -27,17 +27,30 @@ final class JsonBody {
     private JsonBody() {
     }
 
-    /** Throws a 400 {@link GatewayException} unless {@code body} is one UTF-8 JSON object. */
-    static void validate(byte[] body) {
+    /**
+     * Throws a 400 {@link GatewayException} unless {@code body} is one UTF-8 JSON object; returns
+     * whether it asks for a stream ({@code "stream": true}), read in the same pass so that a
+     * non-streamed request is parsed only once.
+     */
+    static boolean validate(byte[] body) {
         requireUtf8(body);
         try (JsonParser parser = JSON.createParser(body)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 throw invalid("the body must be a JSON object");
             }
-            parser.skipChildren();
+            boolean stream = false;
+            while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+                boolean isStream = "stream".equals(parser.currentName());
+                JsonToken value = parser.nextToken();
+                if (isStream) {
+                    stream = value == JsonToken.VALUE_TRUE;  // a repeated field: the last one counts, as in a tree
+                }
+                parser.skipChildren();
+            }
             if (parser.nextToken() != null) {
                 throw invalid("unexpected content after the JSON object");
             }
+            return stream;
         } catch (JacksonException e) {
             throw invalid(describe(e));
         }

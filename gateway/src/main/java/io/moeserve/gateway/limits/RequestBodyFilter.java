@@ -6,6 +6,7 @@ import io.moeserve.core.api.OpenAiError;
 import io.moeserve.gateway.config.GatewayProperties;
 import io.moeserve.gateway.errors.GatewayException;
 import io.moeserve.gateway.ratelimit.RateLimitFilter;
+import io.moeserve.gateway.routing.UpstreamHeadersFilter;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -69,8 +70,8 @@ public class RequestBodyFilter implements GlobalFilter, Ordered {
                 .flatMap(body -> {
                     byte[] forwarded = body;
                     if (post) {
-                        JsonBody.validate(body);
-                        if (Boolean.TRUE.equals(exchange.getAttribute(RateLimitFilter.NEEDS_USAGE_ATTR))
+                        boolean stream = JsonBody.validate(body);
+                        if (stream && Boolean.TRUE.equals(exchange.getAttribute(RateLimitFilter.NEEDS_USAGE_ATTR))
                                 && GENERATION_PATHS.contains(request.getPath().value())) {
                             byte[] rewritten = JsonBody.withStreamUsage(body);
                             if (rewritten != null) {
@@ -84,13 +85,11 @@ public class RequestBodyFilter implements GlobalFilter, Ordered {
     }
 
     private static ServerHttpRequest replaying(ServerWebExchange exchange, byte[] body) {
-        ServerHttpRequest withLength = exchange.getRequest().mutate().headers(h -> {
-            h.remove(HttpHeaders.TRANSFER_ENCODING);
-            h.remove(HttpHeaders.EXPECT);  // the body is already here: no 100-continue round trip to the router
-            h.setContentLength(body.length);
-        }).build();
+        // sent with this exact Content-Length, no Transfer-Encoding and no Expect (the body is already
+        // here: no 100-continue round trip to the router), by UpstreamHeadersFilter
+        exchange.getAttributes().put(UpstreamHeadersFilter.BODY_LENGTH_ATTR, body.length);
         var factory = exchange.getResponse().bufferFactory();
-        return new ServerHttpRequestDecorator(withLength) {
+        return new ServerHttpRequestDecorator(exchange.getRequest()) {
             @Override
             public Flux<DataBuffer> getBody() {
                 // a fresh buffer per subscription: each retry attempt sends the body again

@@ -1,7 +1,10 @@
 package io.moeserve.gateway.metrics;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import reactor.core.publisher.Mono;
@@ -25,6 +28,9 @@ import org.springframework.web.server.WebFilterChain;
 public class RequestMetricsFilter implements WebFilter {
 
     private final MeterRegistry meters;
+    // route and status labels are a small fixed set: look each meter up once, not per request
+    private final Map<String, Counter> requests = new ConcurrentHashMap<>();
+    private final Map<String, Timer> responseStart = new ConcurrentHashMap<>();
 
     public RequestMetricsFilter(MeterRegistry meters) {
         this.meters = meters;
@@ -36,10 +42,11 @@ public class RequestMetricsFilter implements WebFilter {
         String route = routeOf(exchange.getRequest().getPath().value());
         exchange.getResponse().beforeCommit(() -> {
             HttpStatusCode status = exchange.getResponse().getStatusCode();
-            String code = status == null ? "200" : Integer.toString(status.value());
-            meters.counter("moeserve.gateway.requests", "route", route, "status", code).increment();
-            Timer.builder("moeserve.gateway.response.start").tag("route", route).register(meters)
-                    .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            int code = status == null ? 200 : status.value();
+            requests.computeIfAbsent(route + ' ' + code, k -> meters.counter("moeserve.gateway.requests",
+                    "route", route, "status", Integer.toString(code))).increment();
+            responseStart.computeIfAbsent(route, k -> Timer.builder("moeserve.gateway.response.start").tag("route", route)
+                    .register(meters)).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
             return Mono.empty();
         });
         return chain.filter(exchange);

@@ -94,7 +94,8 @@ public class RateLimitFilter implements GlobalFilter, Ordered {
                     return Boolean.TRUE;
                 })
                 .onErrorResume(e -> !(e instanceof GatewayException), e -> onRedisFailure(e))
-                .then(Mono.defer(() -> chain.filter(tpm > 0 ? withUsageDebit(exchange, identity, rpm, tpm) : exchange)));
+                // flatMap, not then(): a discarded value costs a walk up the whole subscriber chain
+                .flatMap(admitted -> chain.filter(tpm > 0 ? withUsageDebit(exchange, identity, rpm, tpm) : exchange));
     }
 
     private ServerWebExchange withUsageDebit(ServerWebExchange exchange, ApiKeyIdentity identity, long rpm, long tpm) {

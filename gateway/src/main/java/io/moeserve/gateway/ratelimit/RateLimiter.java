@@ -60,14 +60,19 @@ public class RateLimiter {
     private Mono<List<Object>> run(String bucket, long rpm, long tpm, String op, long tokens) {
         String[] keys = {keyPrefix + bucket};
         String[] args = {Long.toString(rpm), Long.toString(tpm), op, Long.toString(tokens)};
-        return redis.commands()
-                .flatMap(c -> evalsha(c, keys, args)
-                        .onErrorResume(RedisNoScriptException.class, e -> collect(c.eval(script, ScriptOutputType.MULTI, keys, args))))
-                .timeout(redis.timeout());
+        RedisReactiveCommands<String, String> connected = redis.connected();
+        if (connected != null) {
+            // Lettuce's command timeout bounds the call; a Reactor timeout on top would cost every request
+            // a timer task on another thread (and wake it) for nothing
+            return script(connected, keys, args);
+        }
+        // not connected yet: the (shared) connect attempt may take longer than a request may wait
+        return redis.commands().flatMap(c -> script(c, keys, args)).timeout(redis.timeout());
     }
 
-    private Mono<List<Object>> evalsha(RedisReactiveCommands<String, String> c, String[] keys, String[] args) {
-        return collect(c.evalsha(sha, ScriptOutputType.MULTI, keys, args));
+    private Mono<List<Object>> script(RedisReactiveCommands<String, String> c, String[] keys, String[] args) {
+        return collect(c.evalsha(sha, ScriptOutputType.MULTI, keys, args))
+                .onErrorResume(RedisNoScriptException.class, e -> collect(c.eval(script, ScriptOutputType.MULTI, keys, args)));
     }
 
     @SuppressWarnings("unchecked")

@@ -9,6 +9,7 @@ import java.util.function.LongConsumer;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.SignalType;
 import tools.jackson.databind.JsonNode;
 
 import org.springframework.core.io.buffer.DataBuffer;
@@ -55,8 +56,13 @@ final class UsageCapturingResponse extends ServerHttpResponseDecorator {
                         copy.writeBytes(bytesOf(buffer));
                     }
                 })
-                .doOnComplete(() -> tokens = UsageReader.tokensOf(copy.toString(StandardCharsets.UTF_8)))
-                .doFinally(signal -> report());
+                .doFinally(signal -> {
+                    // parsed here, after the completion reached the client, not on the way to it
+                    if (signal == SignalType.ON_COMPLETE) {
+                        tokens = UsageReader.tokensOf(copy.toByteArray());
+                    }
+                    report();
+                });
         return super.writeWith(tapped);
     }
 

@@ -14,7 +14,7 @@ final class UsageReader {
     private UsageReader() {
     }
 
-    static long tokensOf(String json) {
+    static long tokensOf(byte[] json) {
         try {
             return tokensOf(JSON.readTree(json));
         } catch (RuntimeException e) {

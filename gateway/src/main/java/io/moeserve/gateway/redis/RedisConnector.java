@@ -72,6 +72,16 @@ public class RedisConnector {
         return timeout;
     }
 
+    /**
+     * Commands of the live connection, or null while there is none. A command sent on it is bounded
+     * by Lettuce's own command timeout ({@link #timeout()}), so a caller needs no timer of its own;
+     * while Lettuce reconnects, commands fail at once.
+     */
+    public RedisReactiveCommands<String, String> connected() {
+        StatefulRedisConnection<String, String> current = connection.get();
+        return current != null ? current.reactive() : null;
+    }
+
     /** Commands of the live connection; fails fast (no wait) while Redis is unreachable. */
     public Mono<RedisReactiveCommands<String, String>> commands() {
         StatefulRedisConnection<String, String> current = connection.get();

@@ -1,15 +1,14 @@
 package io.moeserve.gateway.routing;
 
 import io.moeserve.gateway.config.GatewayProperties;
+import io.netty.channel.ChannelOption;
 
+import org.springframework.cloud.gateway.config.HttpClientCustomizer;
 import org.springframework.cloud.gateway.route.RouteLocator;
 import org.springframework.cloud.gateway.route.builder.RouteLocatorBuilder;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpMethod;
-
-import static org.springframework.cloud.gateway.support.RouteMetadataUtils.CONNECT_TIMEOUT_ATTR;
-import static org.springframework.cloud.gateway.support.RouteMetadataUtils.RESPONSE_TIMEOUT_ATTR;
 
 /**
  * The only requests that reach a router: OpenAI's public endpoints plus tokenize/detokenize, by
@@ -22,10 +21,19 @@ public class PublicRoutes {
     /** Resolved to a concrete replica by {@link RouterSelectionFilter}. */
     static final String POOL_URI = RouterSelectionFilter.SCHEME + "://routers";
 
+    /**
+     * The connect timeout, once for the shared client: as route metadata Spring Cloud Gateway would
+     * derive a new client configuration for every request. The response-start timeout is
+     * {@link RouterSelectionFilter}'s, per attempt.
+     */
     @Bean
-    RouteLocator publicRouteLocator(RouteLocatorBuilder builder, GatewayProperties properties) {
+    HttpClientCustomizer routerConnectTimeout(GatewayProperties properties) {
         int connectMs = (int) properties.upstream().connectTimeout().toMillis();
-        long responseMs = properties.upstream().responseTimeout().toMillis();
+        return client -> client.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectMs);
+    }
+
+    @Bean
+    RouteLocator publicRouteLocator(RouteLocatorBuilder builder) {
         var routes = builder.routes();
         for (String[] route : new String[][] {
                 {"models", "GET", "/v1/models", "/v1/models/**"},  // a model id may hold a slash (org/name)
@@ -34,10 +42,7 @@ public class PublicRoutes {
                 {"tokenize", "POST", "/tokenize"},
                 {"detokenize", "POST", "/detokenize"}}) {
             String[] paths = java.util.Arrays.copyOfRange(route, 2, route.length);
-            routes.route(route[0], r -> r.method(HttpMethod.valueOf(route[1])).and().path(paths)
-                    .metadata(CONNECT_TIMEOUT_ATTR, connectMs)
-                    .metadata(RESPONSE_TIMEOUT_ATTR, responseMs)
-                    .uri(POOL_URI));
+            routes.route(route[0], r -> r.method(HttpMethod.valueOf(route[1])).and().path(paths).uri(POOL_URI));
         }
         return routes.build();
     }

@@ -2,6 +2,7 @@ package io.moeserve.gateway.routing;
 
 import java.io.IOException;
 import java.net.URI;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -19,6 +20,7 @@ import reactor.core.publisher.Mono;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.core.Ordered;
 import org.springframework.stereotype.Component;
@@ -38,6 +40,10 @@ import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.G
  * answer can be retried on another replica; the client has not seen a byte. Once streaming has
  * begun a failure is final. Response timeouts are not retried: the router may still be
  * generating, and a retry would double the load exactly when it is highest.
+ *
+ * <p>The response timeout ({@code moeserve.gateway.upstream.response-timeout}, until the response
+ * headers) is this filter's, per attempt, answered 504; its timer runs on the request's own event
+ * loop rather than on a shared scheduler thread that every request would have to wake.
  */
 @Component
 public class RouterSelectionFilter implements GlobalFilter, Ordered {
@@ -49,11 +55,14 @@ public class RouterSelectionFilter implements GlobalFilter, Ordered {
 
     private final RouterPool pool;
     private final int maxAttempts;
+    private final Duration responseTimeout;
     private final MeterRegistry meters;
+    private final EventLoopTimers timers = new EventLoopTimers();
 
     public RouterSelectionFilter(RouterPool pool, GatewayProperties properties, MeterRegistry meters) {
         this.pool = pool;
         this.maxAttempts = properties.upstream().maxAttempts();
+        this.responseTimeout = properties.upstream().responseTimeout();
         this.meters = meters;
     }
 
@@ -82,6 +91,8 @@ public class RouterSelectionFilter implements GlobalFilter, Ordered {
         long start = System.nanoTime();
         AtomicBoolean recorded = new AtomicBoolean();
         return chain.filter(exchange)
+                .timeout(responseTimeout, Mono.error(() -> new ResponseStatusException(HttpStatus.GATEWAY_TIMEOUT,
+                        "Response took longer than timeout: " + responseTimeout)), timers.of(exchange))
                 .then(Mono.fromSupplier(() -> Outcome.of(exchange.getResponse().getStatusCode())))
                 .onErrorResume(e -> Mono.just(Outcome.failed(e)))
                 .doOnCancel(() -> {

@@ -41,6 +41,15 @@ class JsonBodyTest {
     }
 
     @Test
+    void validation_saysWhetherTheBodyAsksForAStream() {
+        assertThat(JsonBody.validate(utf8("{\"model\":\"m\",\"stream\":true}"))).isTrue();
+        assertThat(JsonBody.validate(utf8("{\"stream\":false,\"x\":{\"stream\":true}}"))).isFalse();  // top level only
+        assertThat(JsonBody.validate(utf8("{\"stream\":\"true\"}"))).isFalse();                    // the router rejects it
+        assertThat(JsonBody.validate(utf8("{\"stream\":true,\"stream\":false}"))).isFalse();        // last one wins
+        assertThat(JsonBody.validate(utf8("{\"prompt\":[1,2],\"stream\":true,\"n\":1}"))).isTrue();
+    }
+
+    @Test
     void streamWithoutUsage_getsIncludeUsageTurnedOn() {
         byte[] rewritten = JsonBody.withStreamUsage(utf8("{\"model\":\"m\",\"stream\":true,\"temperature\":0.7}"));
         assertThat(new String(rewritten, StandardCharsets.UTF_8))

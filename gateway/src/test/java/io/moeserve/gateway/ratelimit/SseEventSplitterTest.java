@@ -10,6 +10,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class SseEventSplitterTest {
 
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
     private static List<String> feedAll(SseEventSplitter splitter, byte[]... chunks) {
         List<String> events = new ArrayList<>();
         for (byte[] c : chunks) {
@@ -41,10 +45,10 @@ class SseEventSplitterTest {
 
     @Test
     void usage_isReadFromTotalOrFromItsParts() {
-        assertThat(UsageReader.tokensOf("{\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":4,\"total_tokens\":7}}")).isEqualTo(7);
-        assertThat(UsageReader.tokensOf("{\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":4}}")).isEqualTo(7);
-        assertThat(UsageReader.tokensOf("{\"usage\":null}")).isEqualTo(-1);
-        assertThat(UsageReader.tokensOf("not json")).isEqualTo(-1);
+        assertThat(UsageReader.tokensOf(utf8("{\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":4,\"total_tokens\":7}}"))).isEqualTo(7);
+        assertThat(UsageReader.tokensOf(utf8("{\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":4}}"))).isEqualTo(7);
+        assertThat(UsageReader.tokensOf(utf8("{\"usage\":null}"))).isEqualTo(-1);
+        assertThat(UsageReader.tokensOf(utf8("not json"))).isEqualTo(-1);
         assertThat(UsageReader.isUsageOnlyChunk(UsageReader.parse("{\"choices\":[],\"usage\":{\"total_tokens\":1}}"))).isTrue();
         assertThat(UsageReader.isUsageOnlyChunk(UsageReader.parse("{\"choices\":[{}],\"usage\":null}"))).isFalse();
     }

@@ -13,11 +13,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A router replica that dies on every request, at a chosen moment: before sending any response
  * (as a process killed mid-request would), or after the response headers and the first SSE
- * chunk (killed mid-stream). Raw sockets, because a well-behaved HTTP server cannot misbehave so.
+ * chunk (killed mid-stream); or one that takes requests and never answers (hung). Raw sockets,
+ * because a well-behaved HTTP server cannot misbehave so.
  */
 public final class BrokenRouter implements AutoCloseable {
 
-    public enum Mode { DIE_BEFORE_RESPONSE, DIE_MID_STREAM }
+    public enum Mode { DIE_BEFORE_RESPONSE, DIE_MID_STREAM, NEVER_ANSWER }
 
     private final ServerSocket server;
     private final Mode mode;
@@ -55,6 +56,10 @@ public final class BrokenRouter implements AutoCloseable {
         try (socket) {
             readRequest(socket.getInputStream());
             requests.incrementAndGet();
+            if (mode == Mode.NEVER_ANSWER) {
+                socket.getInputStream().read();  // holds the connection open, silent, until the gateway gives up
+                return;
+            }
             if (mode == Mode.DIE_MID_STREAM) {
                 OutputStream out = socket.getOutputStream();
                 String chunk = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"t0\"}}]}\n\n";
