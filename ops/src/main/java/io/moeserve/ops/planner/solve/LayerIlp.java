@@ -143,7 +143,7 @@ final class LayerIlp {
         for (int i = 0; i < n; i++) {
             if (!varying[i]) tLow = Math.max(tLow, ceilDiv(1000 * fixedLoad[i], speed[i]));
         }
-        IntVar t = m.newIntVar(tLow, softCap ? Math.max(tLow, tMax) : Math.max(tLow, tCap), "T");
+        IntVar t = m.newIntVar(tLow, softCap ? Math.max(tLow, tMax) : Math.max(tLow, Math.min(tCap, tMax)), "T");
         for (int i = 0; i < n; i++) {
             if (inS[i]) {
                 LinearExprBuilder slots = LinearExpr.newBuilder();

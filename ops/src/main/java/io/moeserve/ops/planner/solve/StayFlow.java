@@ -1,0 +1,160 @@
+package io.moeserve.ops.planner.solve;
+
+import java.util.ArrayDeque;
+import java.util.Arrays;
+
+/**
+ * How many tokens the previous plan's hosts cannot carry under the balance cap, however the
+ * replicas' shares are re-split: {@code D = total load - max flow} in the network source → expert
+ * {@code e} (capacity {@code w_e}) → each instance that held {@code e} before → sink (the most
+ * tokens instance {@code i} may carry under the cap). A plan that adds no copy anywhere is such a
+ * flow, so {@code D > 0} forces new copies.
+ *
+ * <p><b>Why fresh copies must carry D.</b> Take a minimum cut of the network. A new copy of
+ * {@code e} adds an arc from {@code e}; moving {@code e} to the sink side of the cut makes every
+ * arc of {@code e} uncounted and adds only {@code s → e}, so the cut, hence the max flow, grows by
+ * at most {@code w_e} per expert that gets new copies (dropping copies only removes arcs). A plan
+ * within the cap routes all tokens, so the experts with new copies have loads summing to at least
+ * {@code D}: {@code sum_e min(w_e, D) * fresh_e >= D}, and at least as many fresh copies as the
+ * fewest experts whose loads reach {@code D}.
+ */
+final class StayFlow {
+
+    private StayFlow() {
+    }
+
+    /** The deficit {@code D}. */
+    static long deficit(LayerProblem lp, long tCap) {
+        return analyse(lp, tCap)[0];
+    }
+
+    /**
+     * {@code {D, k}}: the deficit and the fewest instances that must receive new copies. After the
+     * max flow, let {@code rho_j} be the most flow instance {@code j} can still pass to the sink in
+     * the residual network (its spare, plus what re-splitting replicas can move on). New arcs all
+     * end at instances receiving new copies ("heads"); the union of the residual source side and a
+     * minimum {@code j}-sink cut for every head is a cut of the augmented network that no new arc
+     * leaves, so the flow grows by at most {@code sum over heads of rho_j}: the heads' rho must
+     * reach {@code D}, and each head gets at least one new copy.
+     */
+    static long[] analyse(LayerProblem lp, long tCap) {
+        if (lp.prevHost == null || tCap >= Long.MAX_VALUE / 8) return new long[] {0, 0};
+        int E = lp.experts;
+        int n = lp.instances;
+        int nodes = E + n + 2;
+        int s = E + n;
+        int t = s + 1;
+        Graph g = new Graph(nodes);
+        long total = 0;
+        for (int e = 0; e < E; e++) {
+            if (lp.load[e] == 0) continue;
+            total += lp.load[e];
+            g.arc(s, e, lp.load[e]);
+            for (int i = 0; i < n; i++) if (lp.prevHost[e][i]) g.arc(e, E + i, lp.load[e]);
+        }
+        for (int i = 0; i < n; i++) g.arc(E + i, t, tCap * lp.speedMilli[i] / 1000);
+        long d = Math.max(0, total - g.maxFlow(s, t));
+        if (d == 0) return new long[] {0, 0};
+        long[] rho = new long[n];
+        long[] residual = g.cap.clone();
+        for (int i = 0; i < n; i++) {
+            rho[i] = g.maxFlow(E + i, t);
+            System.arraycopy(residual, 0, g.cap, 0, residual.length);
+        }
+        Arrays.sort(rho);
+        long covered = 0;
+        long heads = 0;
+        for (int i = n - 1; i >= 0 && covered < d; i--) {
+            covered += rho[i];
+            heads++;
+        }
+        if (covered < d) heads = n; // cannot be covered at all: every instance would have to help
+        return new long[] {d, heads};
+    }
+
+    /** The fewest experts whose loads add up to {@code deficit} (largest first). */
+    static long copiesToCover(LayerProblem lp, long deficit) {
+        long[] w = lp.load.clone();
+        Arrays.sort(w);
+        long covered = 0;
+        long k = 0;
+        for (int j = w.length - 1; j >= 0 && covered < deficit; j--) {
+            covered += w[j];
+            k++;
+        }
+        return k;
+    }
+
+    /** Dinic's max flow on a small graph. */
+    private static final class Graph {
+        final int n;
+        int[] head;
+        int[] next = new int[16];
+        int[] to = new int[16];
+        long[] cap = new long[16];
+        int arcs;
+
+        Graph(int n) {
+            this.n = n;
+            head = new int[n];
+            Arrays.fill(head, -1);
+        }
+
+        void arc(int u, int v, long c) {
+            add(u, v, c);
+            add(v, u, 0);
+        }
+
+        private void add(int u, int v, long c) {
+            if (arcs == to.length) {
+                next = Arrays.copyOf(next, 2 * arcs);
+                to = Arrays.copyOf(to, 2 * arcs);
+                cap = Arrays.copyOf(cap, 2 * arcs);
+            }
+            to[arcs] = v;
+            cap[arcs] = c;
+            next[arcs] = head[u];
+            head[u] = arcs++;
+        }
+
+        long maxFlow(int s, int t) {
+            long flow = 0;
+            int[] level = new int[n];
+            int[] it = new int[n];
+            while (true) {
+                Arrays.fill(level, -1);
+                level[s] = 0;
+                ArrayDeque<Integer> queue = new ArrayDeque<>();
+                queue.add(s);
+                while (!queue.isEmpty()) {
+                    int u = queue.poll();
+                    for (int a = head[u]; a >= 0; a = next[a]) {
+                        if (cap[a] > 0 && level[to[a]] < 0) {
+                            level[to[a]] = level[u] + 1;
+                            queue.add(to[a]);
+                        }
+                    }
+                }
+                if (level[t] < 0) return flow;
+                System.arraycopy(head, 0, it, 0, n);
+                for (long f; (f = push(s, t, Long.MAX_VALUE, level, it)) > 0; ) flow += f;
+            }
+        }
+
+        private long push(int u, int t, long limit, int[] level, int[] it) {
+            if (u == t) return limit;
+            for (; it[u] >= 0; it[u] = next[it[u]]) {
+                int a = it[u];
+                int v = to[a];
+                if (cap[a] <= 0 || level[v] != level[u] + 1) continue;
+                long f = push(v, t, Math.min(limit, cap[a]), level, it);
+                if (f > 0) {
+                    cap[a] -= f;
+                    cap[a ^ 1] += f;
+                    return f;
+                }
+            }
+            return 0;
+        }
+    }
+}
