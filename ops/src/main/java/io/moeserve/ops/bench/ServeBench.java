@@ -33,6 +33,9 @@ import java.util.stream.Stream;
  * (streamed completions with fixed prompt/output lengths, greedy, EOS ignored), printing throughput,
  * TTFT and inter-token latency percentiles, and the router's per-layer dispatch round trip from its
  * Prometheus histogram. --monolithic runs the same load on the in-process engine for the ratio.
+ * Both modes first run --warmup-requests unmeasured requests of the same shape: a fresh stack is
+ * five JVMs whose per-token paths (SSE, Kafka, wire codec) reach the C2 compiler only after a few
+ * thousand tokens, so without it the first run measures their JIT more than the design.
  */
 @Command(name = "serve", description = "Load-test a running stack (or, with --monolithic, the in-process engine).")
 public final class ServeBench implements Callable<Integer> {
@@ -59,6 +62,10 @@ public final class ServeBench implements Callable<Integer> {
 
     @Option(names = "--output-tokens", defaultValue = "64")
     int outputTokens;
+
+    @Option(names = "--warmup-requests", defaultValue = "-1", description = "requests of the same shape run first and not "
+            + "measured, in both modes, so both sides are measured after the JIT compiled their hot paths (default: --requests)")
+    int warmupRequests;
 
     @Option(names = "--monolithic", description = "run the load on the single-process engine instead of over HTTP")
     boolean monolithic;
@@ -88,29 +95,13 @@ public final class ServeBench implements Callable<Integer> {
     private Map<String, Object> runHttp() throws Exception {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         String metricsUrl = routerMetrics != null ? routerMetrics : RouterMetrics.fromStack(Path.of("run"));
+        closedLoop(http, warmup(), 500, new ArrayList<>(), new ArrayList<>(), new AtomicInteger());
         Map<Double, Double> rttBefore = RouterMetrics.dispatchBuckets(http, metricsUrl);
         List<Double> ttft = Collections.synchronizedList(new ArrayList<>());
         List<Double> itl = Collections.synchronizedList(new ArrayList<>());
-        AtomicInteger tokens = new AtomicInteger(), failed = new AtomicInteger(), next = new AtomicInteger();
+        AtomicInteger tokens = new AtomicInteger(), failed = new AtomicInteger();
         long t0 = System.nanoTime();
-        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            List<Future<?>> workers = new ArrayList<>();
-            for (int w = 0; w < concurrency; w++) {
-                SplittableRandom r = new SplittableRandom(1000 + w);
-                workers.add(pool.submit(() -> {
-                    while (next.getAndIncrement() < requests) {
-                        try {
-                            tokens.addAndGet(oneRequest(http, prompt(r), ttft, itl));
-                        } catch (Exception e) {
-                            failed.incrementAndGet();
-                            System.err.println("request failed: " + e.getMessage());
-                        }
-                    }
-                    return null;
-                }));
-            }
-            for (Future<?> f : workers) f.get();
-        }
+        closedLoop(http, requests, 1000, ttft, itl, failed).ifPresent(tokens::set);
         double seconds = (System.nanoTime() - t0) / 1e9;
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("tok_s", round(tokens.get() / seconds));
@@ -126,7 +117,38 @@ public final class ServeBench implements Callable<Integer> {
         out.put("concurrency", concurrency);
         out.put("prompt_tokens", promptTokens);
         out.put("output_tokens", outputTokens);
+        out.put("warmup_requests", warmup());
         return out;
+    }
+
+    private int warmup() {
+        return warmupRequests < 0 ? requests : warmupRequests;
+    }
+
+    /** `count` requests from `concurrency` closed-loop clients; the completion tokens received, if any request was made. */
+    private java.util.OptionalInt closedLoop(HttpClient http, int count, int seed, List<Double> ttft, List<Double> itl,
+                                             AtomicInteger failed) throws Exception {
+        if (count <= 0) return java.util.OptionalInt.empty();
+        AtomicInteger tokens = new AtomicInteger(), next = new AtomicInteger();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<?>> workers = new ArrayList<>();
+            for (int w = 0; w < concurrency; w++) {
+                SplittableRandom r = new SplittableRandom(seed + w);
+                workers.add(pool.submit(() -> {
+                    while (next.getAndIncrement() < count) {
+                        try {
+                            tokens.addAndGet(oneRequest(http, prompt(r), ttft, itl));
+                        } catch (Exception e) {
+                            failed.incrementAndGet();
+                            System.err.println("request failed: " + e.getMessage());
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : workers) f.get();
+        }
+        return java.util.OptionalInt.of(tokens.get());
     }
 
     private int oneRequest(HttpClient http, int[] prompt, List<Double> ttft, List<Double> itl) throws Exception {
@@ -168,7 +190,9 @@ public final class ServeBench implements Callable<Integer> {
         List<Double> ttft = new ArrayList<>(), itl = new ArrayList<>();
         long tokens = 0;
         try (Engine engine = Engine.load(model)) {
-            for (int warm = 0; warm < 2; warm++) batch(engine, r, Math.min(concurrency, 4), 8, new ArrayList<>(), new ArrayList<>());
+            for (int done = 0; done < warmup(); done += concurrency) {
+                batch(engine, r, Math.min(concurrency, warmup() - done), outputTokens, new ArrayList<>(), new ArrayList<>());
+            }
             long t0 = System.nanoTime();
             for (int done = 0; done < requests; done += concurrency) {
                 tokens += batch(engine, r, Math.min(concurrency, requests - done), outputTokens, ttft, itl);
@@ -185,6 +209,7 @@ public final class ServeBench implements Callable<Integer> {
             out.put("concurrency", concurrency);
             out.put("prompt_tokens", promptTokens);
             out.put("output_tokens", outputTokens);
+            out.put("warmup_requests", warmup());
             out.put("mode", "monolithic");
             return out;
         }

@@ -75,8 +75,10 @@ public final class UpCommand implements Callable<Integer> {
         try {
             String bootstrap = "127.0.0.1:" + kafkaPort;
             if (!monolithic) {
+                // Serial GC like the services: G1's parallel and concurrent GC threads on a shared 2-core
+                // machine stretched the broker's young pauses to tens of ms, stalling every hop meanwhile.
                 StackState.Service kafka = ServiceProcess.start("kafka", List.of(ServiceProcess.java().toString(), "-Xmx512m",
-                        "-jar", Repo.jar(root, "kafka-local", "kafka-local.jar").toString(),
+                        "-XX:+UseSerialGC", "-jar", Repo.jar(root, "kafka-local", "kafka-local.jar").toString(),
                         "--port", String.valueOf(kafkaPort), "--dir", run.resolve("kafka").toString()), run, kafkaPort);
                 started.add(kafka);
                 state.save(run);

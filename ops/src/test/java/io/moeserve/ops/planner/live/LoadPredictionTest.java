@@ -52,6 +52,8 @@ class LoadPredictionTest {
         for (int i = 0; i < instances; i++) {
             long measured = 0;
             for (long[] layer : replayed) measured += layer[i];
+            System.out.printf("%d instances, %d replica slots, instance %d: predicted %.1f, replayed %d (%+.2f%%)%n", instances, replicas,
+                    i, predicted[i], measured, 100 * (measured / predicted[i] - 1));
             assertThat(measured / predicted[i]).as("instance %d", i).isCloseTo(1.0, within(0.05));
         }
     }
