@@ -80,6 +80,11 @@ class DistributedStackIT {
         for (ServiceProcess e : experts) e.awaitHealthy(STARTUP, "/actuator/health");
         for (ServiceProcess r : routers) r.awaitHealthy(STARTUP);
         gateway.awaitHealthy(STARTUP);
+        loadGolden(prompts, expected);
+    }
+
+    /** The golden prompts and, for each, the monolithic engine's greedy continuation. */
+    static void loadGolden(List<int[]> prompts, List<int[]> expected) throws Exception {
         JsonNode golden = JSON.readTree(Files.readString(Repo.modelDir().resolve("golden.json")));
         try (Engine engine = Engine.load(Repo.modelDir())) {
             for (JsonNode c : golden.get("cases")) {

@@ -2,7 +2,6 @@ package io.moeserve.contract.distributed;
 
 import io.moeserve.contract.support.Repo;
 import io.moeserve.contract.support.ServiceProcess;
-import io.moeserve.core.engine.Engine;
 import io.moeserve.core.placement.ExpertPlacement;
 import io.moeserve.core.placement.PlacementPlan;
 import io.moeserve.core.placement.PlacementPlans;
@@ -28,14 +27,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -76,15 +73,7 @@ class LivePlacementIT {
         for (ServiceProcess e : experts.values()) e.awaitHealthy(STARTUP, "/actuator/health");
         router.awaitHealthy(STARTUP);
         planner.awaitHealthy(STARTUP);
-        JsonNode golden = JSON.readTree(Files.readString(Repo.modelDir().resolve("golden.json")));
-        try (Engine engine = Engine.load(Repo.modelDir())) {
-            for (JsonNode c : golden.get("cases")) {
-                int[] ids = new int[c.get("input_ids").size()];
-                for (int i = 0; i < ids.length; i++) ids[i] = c.get("input_ids").get(i).asInt();
-                prompts.add(ids);
-                expected.add(DistributedStackIT.greedy(engine, ids));
-            }
-        }
+        DistributedStackIT.loadGolden(prompts, expected);
         awaitTrue(Duration.ofSeconds(60), () -> status().get("members").size() == 2, "both experts are members");
     }
 
@@ -350,5 +339,36 @@ class LivePlacementIT {
         assertThat(metric(metrics, "moeserve_planner_proposals_total{reason=\"request\"}")).isGreaterThanOrEqualTo(1);
         assertThat(metric(metrics, "moeserve_planner_proposals_total{reason=\"operator\"}")).isEqualTo(1);
         assertThat(metric(metrics, "moeserve_planner_members")).isEqualTo(2);
+    }
+
+    @Test
+    @Order(5)
+    void malformedControlRecords_areSkippedAndCounted_andNothingStops() throws Exception {
+        Properties p = new Properties();
+        p.put(org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, String>(p,
+                new org.apache.kafka.common.serialization.StringSerializer(), new org.apache.kafka.common.serialization.StringSerializer())) {
+            // Keys other than the real ones, so compaction never replaces a real plan, ack or heartbeat.
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(Topics.HEARTBEATS, "garbage", "{not json")).get();
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(Topics.ROUTING_STATS, "garbage",
+                    "{\"formatVersion\":99,\"layers\":4,\"experts\":16,\"topK\":2}")).get();
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(Topics.PLACEMENT, "garbage", "[1,2,3]")).get();
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(Topics.PLACEMENT_ACKS, "garbage", "\u0000\u0001")).get();
+        }
+        for (String topic : List.of(Topics.HEARTBEATS, Topics.ROUTING_STATS, Topics.PLACEMENT, Topics.PLACEMENT_ACKS)) {
+            awaitTrue(Duration.ofSeconds(30), () -> metric(get(planner.baseUrl() + "/metrics"),
+                    "moeserve_planner_rejected_records_total{topic=\"" + topic + "\"}") >= 1, "the planner counted the bad " + topic + " record");
+        }
+        ServiceProcess expert = experts.get("expert-0");
+        awaitTrue(Duration.ofSeconds(30), () -> get(expert.baseUrl() + "/actuator/prometheus")
+                .matches("(?s).*moeserve_wire_rejected_total\\{[^}]*reason=\"plan\"[^}]*} [1-9].*"), "expert-0 counted the bad plan");
+        long before = status().get("active_version").asLong();
+        assertThat(post(planner.baseUrl() + "/plan", "{\"version\": ")).as("malformed plan").isEqualTo(400);
+        String otherModel = PlacementPlans.toJson(PlacementPlans.roundRobin("other", 2, 4, PlacementPlans.uniformInstances(2, Long.MAX_VALUE)));
+        assertThat(post(planner.baseUrl() + "/plan", otherModel)).as("plan of another model shape").isEqualTo(400);
+        assertThat(post(planner.baseUrl() + "/replan", "")).isEqualTo(202);
+        awaitActive(before); // still planning, and the router still follows
+        assertThat(status().get("members").size()).isEqualTo(2);
+        for (int i = 0; i < prompts.size(); i++) assertThat(complete(i)).isEqualTo(expectedText(i));
     }
 }

@@ -36,29 +36,32 @@ public final class ServiceProcess implements AutoCloseable {
     /** java [vector flags] -jar JAR --server.port=PORT ARGS..., with DJL kept offline. */
     public static ServiceProcess startJar(String name, Path jar, List<String> args, Map<String, String> env) throws IOException {
         int port = freePort();
-        String java = ProcessHandle.current().info().command().orElse("java");  // the JDK running the tests (25)
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx768m", "--add-modules", "jdk.incubator.vector",
+        List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx768m", "--add-modules", "jdk.incubator.vector",
                 "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString(), "--server.port=" + port));
         cmd.addAll(args);
-        Files.createDirectories(Repo.logDir());
-        Path log = Repo.logDir().resolve(name + ".log");
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().put("DJL_OFFLINE", "true");
-        pb.environment().put("OPT_OUT_TRACKING", "true");
-        pb.environment().putAll(env);
-        return new ServiceProcess(name, port, pb.start(), log);
+        Map<String, String> all = new java.util.HashMap<>(Map.of("DJL_OFFLINE", "true", "OPT_OUT_TRACKING", "true"));
+        all.putAll(env);
+        return launch(name, port, cmd, all);
     }
 
     /** java -jar JAR ARGS... --port=PORT: a command-line service such as {@code moe planner}. */
     public static ServiceProcess startCli(String name, Path jar, List<String> args) throws IOException {
         int port = freePort();
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx512m", "-jar", jar.toString()));
+        List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx512m", "-jar", jar.toString()));
         cmd.addAll(args);
         cmd.add("--port=" + port);
+        return launch(name, port, cmd, Map.of());
+    }
+
+    private static String java() {
+        return ProcessHandle.current().info().command().orElse("java");  // the JDK running the tests (25)
+    }
+
+    private static ServiceProcess launch(String name, int port, List<String> cmd, Map<String, String> env) throws IOException {
         Files.createDirectories(Repo.logDir());
         Path log = Repo.logDir().resolve(name + ".log");
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putAll(env);
         return new ServiceProcess(name, port, pb.start(), log);
     }
 

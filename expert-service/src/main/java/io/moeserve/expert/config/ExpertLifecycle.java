@@ -1,7 +1,6 @@
 package io.moeserve.expert.config;
 
 import io.moeserve.core.kafka.MoeTopics;
-import io.moeserve.core.kafka.PlacementFollower;
 import io.moeserve.core.placement.InstanceSpec;
 import io.moeserve.core.placement.PlacementPlan;
 import io.moeserve.expert.plan.HeartbeatPublisher;
@@ -29,10 +28,8 @@ final class ExpertLifecycle implements SmartLifecycle {
     private final ExpertHost host;
     private final ExpertMetrics metrics;
     private volatile boolean running;
-    private volatile PlacementPlan activePlan;
     private PlanListener plans;
     private HeartbeatPublisher heartbeats;
-    private PlacementFollower follower;
 
     ExpertLifecycle(ExpertProperties props, PlacementPlan startupPlan, DispatchLoop loop, ExpertHost host, ExpertMetrics metrics) {
         this.props = props;
@@ -52,8 +49,6 @@ final class ExpertLifecycle implements SmartLifecycle {
         loop.start(Duration.ofSeconds(60));
         if (k.listenForPlans()) {
             plans = new PlanListener(k.bootstrapServers(), host, metrics).start();
-            follower = new PlacementFollower(k.bootstrapServers(), "moe-expert-" + host.instanceId() + "-active", 0,
-                    p -> activePlan = p).start();
             var m = props.membership();
             heartbeats = new HeartbeatPublisher(k.bootstrapServers(), host,
                     new HeartbeatPublisher.Offer(loop.partition(), m.memory().toBytes(), m.speed()), m.heartbeatInterval());
@@ -68,7 +63,6 @@ final class ExpertLifecycle implements SmartLifecycle {
             drain();
         }
         if (plans != null) plans.close();
-        if (follower != null) follower.close();
         if (heartbeats != null) heartbeats.close();
         loop.close();
         running = false;
@@ -77,11 +71,11 @@ final class ExpertLifecycle implements SmartLifecycle {
     /** Serves on until routers stop sending here; without a planner there is nobody to wait for. */
     private void drain() {
         var m = props.membership();
-        PlacementPlan proposed = follower.activation().proposed();
+        PlacementPlan proposed = plans.proposed();
         if (m.drainTimeout().isZero() || proposed == null || proposed.version() <= startupPlan.version()) return;
         long deadline = System.nanoTime() + m.drainTimeout().toNanos();
         while (System.nanoTime() < deadline) {
-            PlacementPlan active = activePlan;
+            PlacementPlan active = plans.active();
             if (active != null && active.instance(host.instanceId()) == null) {
                 log.info("instance {} is out of active plan v{}; serving in-flight steps for {}", host.instanceId(), active.version(),
                         m.drainLinger());

@@ -22,8 +22,10 @@ import java.util.function.Consumer;
 /**
  * Follows moe.placement (proposed plans) and moe.placement-acks from their beginning and tells
  * {@code onActive} each time a plan becomes active under {@link PlanActivation}'s rule. The router
- * uses it to switch plans, the planner to know what is in force. Records that do not parse are
- * counted in {@link #rejected()} and skipped: a bad control message never stops the follower.
+ * uses it to switch plans, the planner to know what is in force, an expert instance also to adopt
+ * each newer proposal ({@link #onProposal}). Records that do not parse are counted in
+ * {@link #rejected()}, reported to {@link #onRejected} and skipped: a bad control message never
+ * stops the follower.
  */
 public final class PlacementFollower implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PlacementFollower.class);
@@ -35,6 +37,9 @@ public final class PlacementFollower implements AutoCloseable {
     private volatile boolean running = true;
     private volatile long rejected;
     private volatile Consumer<PlanAck> ackListener = a -> { };
+    private volatile Consumer<PlacementPlan> proposalListener = p -> { };
+    private volatile Consumer<String> rejectionListener = topic -> { };
+    private long newestProposal = Long.MIN_VALUE;
 
     /** @param activeVersion the plan version already in force where this runs */
     public PlacementFollower(String bootstrapServers, String clientId, long activeVersion, Consumer<PlacementPlan> onActive) {
@@ -55,6 +60,18 @@ public final class PlacementFollower implements AutoCloseable {
     /** Also hands every parsed ack to {@code listener} (the planner watches for failures). */
     public PlacementFollower onAck(Consumer<PlanAck> listener) {
         this.ackListener = listener;
+        return this;
+    }
+
+    /** Also hands every proposal newer than the ones seen before to {@code listener}, before activation is checked. */
+    public PlacementFollower onProposal(Consumer<PlacementPlan> listener) {
+        this.proposalListener = listener;
+        return this;
+    }
+
+    /** Also tells {@code listener} the topic of every record it had to skip. */
+    public PlacementFollower onRejected(Consumer<String> listener) {
+        this.rejectionListener = listener;
         return this;
     }
 
@@ -92,7 +109,12 @@ public final class PlacementFollower implements AutoCloseable {
         if (r.value() == null) return; // tombstone
         try {
             if (r.topic().equals(Topics.PLACEMENT)) {
-                activation.onPlan(PlacementPlans.fromJson(r.value()).validate()).ifPresent(this::activate);
+                PlacementPlan plan = PlacementPlans.fromJson(r.value()).validate();
+                if (plan.version() > newestProposal) {
+                    newestProposal = plan.version();
+                    proposalListener.accept(plan);
+                }
+                activation.onPlan(plan).ifPresent(this::activate);
             } else {
                 PlanAck ack = PlanAck.fromJson(r.value());
                 ackListener.accept(ack);
@@ -100,6 +122,7 @@ public final class PlacementFollower implements AutoCloseable {
             }
         } catch (IllegalArgumentException e) {
             rejected++;
+            rejectionListener.accept(r.topic());
             log.warn("ignored an invalid record at {} offset {}: {}", r.topic(), r.offset(), e.getMessage());
         }
     }

@@ -46,25 +46,28 @@ public final class PlanEvaluator {
             }
         }
         double[] speed = new double[n];
-        double speedSum = 0;
-        for (int i = 0; i < n; i++) {
-            speed[i] = plan.instances().get(i).speed();
-            speedSum += speed[i];
-        }
+        for (int i = 0; i < n; i++) speed[i] = plan.instances().get(i).speed();
         double[] perLayer = new double[layers];
         double sum = 0;
         for (int l = 0; l < layers; l++) {
-            double total = 0;
-            double max = 0;
-            for (int i = 0; i < n; i++) {
-                total += load[l][i];
-                max = Math.max(max, load[l][i] / speed[i]);
-            }
-            perLayer[l] = total == 0 ? 1.0 : max / (total / speedSum);
+            double[] row = new double[n];
+            for (int i = 0; i < n; i++) row[i] = load[l][i];
+            perLayer[l] = maxMean(row, speed);
             sum += perLayer[l];
         }
         double perToken = trace.tokens() == 0 ? 0 : (double) messages / ((long) trace.tokens() * layers);
         return new Evaluation(load, perLayer, sum / layers, perToken);
+    }
+
+    /** Busiest instance's time (load / speed) over the mean time of one layer; 1.0 when nothing was sent. */
+    public static double maxMean(double[] load, double[] speed) {
+        double total = 0, max = 0, speedSum = 0;
+        for (int i = 0; i < load.length; i++) {
+            total += load[i];
+            speedSum += speed[i];
+            max = Math.max(max, load[i] / speed[i]);
+        }
+        return total == 0 ? 1.0 : max / (total / speedSum);
     }
 
     /**

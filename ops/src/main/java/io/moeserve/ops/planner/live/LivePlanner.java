@@ -77,6 +77,7 @@ public final class LivePlanner implements AutoCloseable {
     private volatile long statsWindows;
     private long windowStart = System.currentTimeMillis();
     private final Map<String, java.util.concurrent.atomic.AtomicLong> proposals = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, java.util.concurrent.atomic.AtomicLong> rejected = new java.util.concurrent.ConcurrentHashMap<>();
 
     public LivePlanner(Settings settings) {
         this.s = settings;
@@ -114,7 +115,7 @@ public final class LivePlanner implements AutoCloseable {
         follower.onAck(a -> {
             if (a.status().equals(io.moeserve.core.wire.PlanAck.FAILED)) log.warn("instance {} could not load plan v{}: {}",
                     a.instance(), a.planVersion(), a.detail());
-        }).start();
+        }).onRejected(this::reject).start();
         reader.start();
         decider.start();
         return this;
@@ -168,6 +169,7 @@ public final class LivePlanner implements AutoCloseable {
                         if (r.topic().equals(Topics.HEARTBEATS)) membership.onHeartbeat(Heartbeat.fromJson(r.value()));
                         else onStats(RoutingStatsMessage.fromJson(r.value()));
                     } catch (IllegalArgumentException e) {
+                        reject(r.topic());
                         log.warn("ignored a record at {} offset {}: {}", r.topic(), r.offset(), e.getMessage());
                     }
                 }
@@ -179,8 +181,13 @@ public final class LivePlanner implements AutoCloseable {
         }
     }
 
+    private void reject(String topic) {
+        rejected.computeIfAbsent(topic, t -> new java.util.concurrent.atomic.AtomicLong()).incrementAndGet();
+    }
+
     private synchronized void onStats(RoutingStatsMessage m) {
         if (m.layers() != s.baseline().numLayers() || m.experts() != s.baseline().numExperts()) {
+            reject(Topics.ROUTING_STATS);
             log.warn("routing stats of router {} are for {} x {} experts; this planner plans {} x {}", m.routerId(), m.layers(),
                     m.experts(), s.baseline().numLayers(), s.baseline().numExperts());
             return;
@@ -298,6 +305,12 @@ public final class LivePlanner implements AutoCloseable {
         for (String r : List.of("membership", "ack-timeout", "request", "imbalance", "operator")) {
             var n = proposals.get(r);
             b.append("moeserve_planner_proposals_total{reason=\"").append(r).append("\"} ").append(n == null ? 0 : n.get()).append('\n');
+        }
+        b.append("# HELP moeserve_planner_rejected_records_total control records skipped (unparsable, unknown version, wrong shape)\n")
+                .append("# TYPE moeserve_planner_rejected_records_total counter\n");
+        for (String t : List.of(Topics.ROUTING_STATS, Topics.HEARTBEATS, Topics.PLACEMENT, Topics.PLACEMENT_ACKS)) {
+            var n = rejected.get(t);
+            b.append("moeserve_planner_rejected_records_total{topic=\"").append(t).append("\"} ").append(n == null ? 0 : n.get()).append('\n');
         }
         Solution sol = lastSolution;
         if (sol != null) {

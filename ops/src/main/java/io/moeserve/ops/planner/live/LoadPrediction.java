@@ -46,17 +46,9 @@ public final class LoadPrediction {
     /** Busiest instance's time over the mean (speed-normalised), averaged over layers; 1.0 is perfect. */
     public static double maxMean(PlacementPlan plan, WindowStats stats) {
         double[][] l = perLayer(plan, stats);
+        double[] speed = plan.instances().stream().mapToDouble(io.moeserve.core.placement.InstanceSpec::speed).toArray();
         double sum = 0;
-        for (double[] row : l) {
-            double total = 0, max = 0, speeds = 0;
-            for (int i = 0; i < row.length; i++) {
-                double s = plan.instances().get(i).speed();
-                total += row[i];
-                speeds += s;
-                max = Math.max(max, row[i] / s);
-            }
-            sum += total == 0 ? 1 : max / (total / speeds);
-        }
+        for (double[] row : l) sum += io.moeserve.ops.planner.cost.PlanEvaluator.maxMean(row, speed);
         return l.length == 0 ? 1 : sum / l.length;
     }
 
