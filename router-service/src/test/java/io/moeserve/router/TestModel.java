@@ -8,7 +8,6 @@ import io.moeserve.router.model.ModelRuntime;
 import io.moeserve.router.prefix.PrefixCache;
 import io.moeserve.router.scheduler.Scheduler;
 import io.moeserve.router.scheduler.SchedulerMetrics;
-import io.moeserve.router.scheduler.StepRunner;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +39,7 @@ public final class TestModel {
 
     public static Scheduler scheduler(int maxRunning, int queue, PrefixCache prefixCache) {
         ModelRuntime rt = runtime();
-        return new Scheduler(rt, props(maxRunning, queue), new StepRunner(rt.engine(), false),
+        return new Scheduler(rt, props(maxRunning, queue), 1,
                 new SchedulerMetrics(new SimpleMeterRegistry(), "tiny-moe"), prefixCache);
     }
 }

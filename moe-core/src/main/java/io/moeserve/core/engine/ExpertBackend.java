@@ -12,7 +12,7 @@ public interface ExpertBackend {
     float[] compute(Routing routing);
 
     /**
-     * The same, without blocking the caller: the router overlaps one micro-batch's attention with
+     * The same, without blocking the caller: the router overlaps one lane's attention with
      * another's experts. Local experts compute on the calling thread and return a completed future.
      */
     default CompletableFuture<float[]> computeAsync(Routing routing) {
@@ -24,9 +24,17 @@ public interface ExpertBackend {
     }
 
     /**
-     * Called by the scheduler between steps, when no layer of any micro-batch is in flight: the
-     * distributed backend switches to a newly activated placement plan here.
+     * Called by the scheduler between steps, when no layer of any step is in flight: the distributed
+     * backend switches to a newly activated placement plan here.
      */
     default void stepBoundary() {
+    }
+
+    /**
+     * True while a new placement plan waits for {@link #stepBoundary()}: a scheduler that overlaps
+     * steps then lets the steps in flight finish and starts no new one until it has called it.
+     */
+    default boolean planSwitchPending() {
+        return false;
     }
 }

@@ -9,7 +9,6 @@ import io.moeserve.router.prefix.PrefixCache;
 import org.springframework.beans.factory.ObjectProvider;
 import io.moeserve.router.scheduler.Scheduler;
 import io.moeserve.router.scheduler.SchedulerMetrics;
-import io.moeserve.router.scheduler.StepRunner;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -47,7 +46,7 @@ public class EngineConfiguration {
     Scheduler scheduler(ModelRuntime model, RouterProperties props, SchedulerMetrics metrics,
                         ObjectProvider<PrefixCache> prefixCache) {
         boolean remote = !"local".equals(props.experts());
-        return new Scheduler(model, props, new StepRunner(model.engine(), remote && props.microBatches()), metrics,
+        return new Scheduler(model, props, remote && props.microBatches() ? 2 : 1, metrics,
                 prefixCache.getIfAvailable());
     }
 }

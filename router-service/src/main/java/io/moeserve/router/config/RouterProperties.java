@@ -14,7 +14,8 @@ import java.nio.file.Path;
  * @param maxRunning      sequences decoding together at most (batch slots)
  * @param queueCapacity   admitted-but-waiting requests at most; beyond it, 503 + Retry-After
  * @param maxStepTokens   token budget of one step: decode tokens first, prefill chunks fill the rest
- * @param microBatches    split each step in two micro-batches whose attention and experts overlap
+ * @param microBatches    with remote experts, run the sequences in two lanes whose steps overlap (one lane's
+ *                        attention and sampling while the other's tokens are at the experts)
  * @param int8Experts     quantize locally computed experts to int8
  * @param maxTokensDefault max_tokens when a request gives none
  */

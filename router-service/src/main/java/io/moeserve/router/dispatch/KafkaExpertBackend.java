@@ -47,7 +47,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * the instance's part goes to a replica holding all its experts, else it is computed here by a
  * router-side {@link LocalExperts} that maps the needed experts on demand, so the answer never
  * changes and never fails because an instance died. Replies for settled parts are dropped.
- * Thread-safe: micro-batches call {@link #computeAsync} concurrently.
+ * Thread-safe: the scheduler's lanes have layers in flight at the same time.
  */
 public final class KafkaExpertBackend implements ExpertBackend, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(KafkaExpertBackend.class);
@@ -186,6 +186,11 @@ public final class KafkaExpertBackend implements ExpertBackend, AutoCloseable {
      */
     public void offerPlan(PlacementPlan next) {
         pendingPlan = next;
+    }
+
+    @Override
+    public boolean planSwitchPending() {
+        return pendingPlan != null;
     }
 
     @Override

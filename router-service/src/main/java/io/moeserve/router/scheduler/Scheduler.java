@@ -1,6 +1,7 @@
 package io.moeserve.router.scheduler;
 
 import io.moeserve.core.engine.ContextLengthException;
+import io.moeserve.core.engine.ExpertBackend;
 import io.moeserve.core.engine.KvCache;
 import io.moeserve.core.engine.SeqInput;
 import io.moeserve.core.generate.FinishReason;
@@ -13,44 +14,48 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Continuous batching: one thread runs steps forever. Between steps, finished and cancelled sequences
- * leave and queued ones join (up to maxRunning). A step decodes one token for every sequence past its
- * prompt and spends the rest of the step's token budget on prompt chunks (chunked prefill), so a long
- * prompt never stalls the others' decoding. The admission queue is bounded: when it is full, submit
- * refuses with {@link OverloadedException} instead of growing memory.
+ * Continuous batching: one thread runs steps forever. Between a lane's steps, its finished and
+ * cancelled sequences leave and queued ones join (up to maxRunning over all lanes). A step decodes
+ * one token for every sequence past its prompt and spends the rest of the step's token budget on
+ * prompt chunks (chunked prefill), so a long prompt never stalls the others' decoding. With remote
+ * experts the sequences are split over two {@link Lane}s whose steps overlap. The admission queue is
+ * bounded: when it is full, submit refuses with {@link OverloadedException} instead of growing memory.
  */
 public final class Scheduler implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
 
     private final ModelRuntime model;
     private final RouterProperties props;
-    private final StepRunner runner;
+    private final ExpertBackend experts;
     private final SchedulerMetrics metrics;
     private final PrefixCache prefixCache;
     private final BlockingQueue<Sequence> waiting;
-    private final List<Sequence> running = new ArrayList<>();
+    private final BlockingQueue<Lane> ready = new LinkedBlockingQueue<>();
+    private final List<Lane> lanes = new ArrayList<>();
     private final Thread thread;
     private volatile boolean stopped;
 
-    public Scheduler(ModelRuntime model, RouterProperties props, StepRunner runner, SchedulerMetrics metrics) {
-        this(model, props, runner, metrics, null);
+    public Scheduler(ModelRuntime model, RouterProperties props, int lanes, SchedulerMetrics metrics) {
+        this(model, props, lanes, metrics, null);
     }
 
-    /** prefixCache may be null (no shared cache). */
-    public Scheduler(ModelRuntime model, RouterProperties props, StepRunner runner, SchedulerMetrics metrics,
+    /** lanes: 1, or 2 to overlap one lane's round trips to the experts with the other's compute; prefixCache may be null. */
+    public Scheduler(ModelRuntime model, RouterProperties props, int lanes, SchedulerMetrics metrics,
                      PrefixCache prefixCache) {
+        if (lanes < 1) throw new IllegalArgumentException("lanes must be at least 1, got " + lanes);
         this.model = model;
         this.prefixCache = prefixCache;
         this.props = props;
-        this.runner = runner;
+        this.experts = model.engine().experts();
         this.metrics = metrics;
+        for (int i = 0; i < lanes; i++) this.lanes.add(new Lane(model.engine(), ready));
         this.waiting = new ArrayBlockingQueue<>(props.queueCapacity());
         metrics.bindQueues(waiting::size, this::runningCount);
         this.thread = Thread.ofPlatform().name("moe-scheduler").daemon().unstarted(this::loop);
@@ -82,7 +87,9 @@ public final class Scheduler implements AutoCloseable {
     }
 
     public int runningCount() {
-        return running.size();
+        int n = 0;
+        for (Lane l : lanes) n += l.members.size();
+        return n;
     }
 
     public int waitingCount() {
@@ -93,29 +100,30 @@ public final class Scheduler implements AutoCloseable {
         while (!stopped) {
             try {
                 admit();
-                if (running.isEmpty()) {
+                startIdleLanes();
+                if (lanes.stream().noneMatch(Lane::busy)) {
                     Sequence s = waiting.poll(100, TimeUnit.MILLISECONDS);
                     if (s != null) admitOne(s);
                     continue;
                 }
-                step();
+                Lane lane = ready.poll(100, TimeUnit.MILLISECONDS);
+                if (lane != null && lane.busy() && lane.hasResult()) advance(lane);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
-            } catch (RuntimeException | Error e) {
-                log.error("step failed; failing the {} sequences in it", running.size(), e);
-                RuntimeException err = e instanceof RuntimeException re ? re : new IllegalStateException(e);
-                for (Sequence s : running) s.fail(err);
-                running.clear();
             }
         }
-        for (Sequence s : running) s.fail(new OverloadedException("the router stopped", 1));
+        for (Lane l : lanes) {
+            l.abandon();
+            for (Sequence s : l.members) s.fail(new OverloadedException("the router stopped", 1));
+            l.members.clear();
+        }
         Sequence s;
         while ((s = waiting.poll()) != null) s.fail(new OverloadedException("the router stopped", 1));
     }
 
     private void admit() {
-        while (running.size() < props.maxRunning()) {
+        while (runningCount() < props.maxRunning()) {
             Sequence s = waiting.poll();
             if (s == null) return;
             admitOne(s);
@@ -129,27 +137,56 @@ public final class Scheduler implements AutoCloseable {
         }
         s.admittedNanos = System.nanoTime();
         metrics.queueTime(s.admittedNanos - s.submittedNanos);
-        running.add(s);
+        Lane smallest = lanes.getFirst();
+        for (Lane l : lanes) if (l.members.size() < smallest.members.size()) smallest = l;
+        smallest.members.add(s);
     }
 
-    /** Builds one step from the running sequences, runs it, and hands out the sampled tokens. */
-    private void step() {
-        running.removeIf(s -> {
+    /**
+     * Starts a step in every idle lane that has work. A new placement plan takes over only while no
+     * step is in flight, so when one is waiting no new step starts until the lanes drain.
+     */
+    private void startIdleLanes() {
+        boolean anyBusy = lanes.stream().anyMatch(Lane::busy);
+        if (!anyBusy) experts.stepBoundary();
+        else if (experts.planSwitchPending()) return;
+        for (Lane lane : lanes) {
+            if (lane.busy()) continue;
+            rebalance(lane);
+            try {
+                startStep(lane);
+            } catch (RuntimeException | Error e) {
+                fail(lane, e);
+            }
+        }
+    }
+
+    /** Moves sequences from an idle lane to a lighter one, so finished requests do not leave one lane crowded. */
+    private void rebalance(Lane from) {
+        for (Lane to : lanes) {
+            while (to != from && from.members.size() > to.members.size() + 1) {
+                to.members.add(from.members.removeLast());
+            }
+        }
+    }
+
+    /** Builds one step of a lane from its sequences and sends its first layer out. */
+    private void startStep(Lane lane) {
+        lane.members.removeIf(s -> {
             if (s.cancelled) s.done = true;
             return s.cancelled;
         });
-        if (running.isEmpty()) return;
         List<SeqInput> inputs = new ArrayList<>();
         List<Sequence> owners = new ArrayList<>();
         int budget = props.maxStepTokens();
-        for (Sequence s : running) {
+        for (Sequence s : lane.members) {
             if (!s.prefilling()) {
                 inputs.add(new SeqInput(s.cache, new int[]{s.lastToken}));
                 owners.add(s);
                 budget--;
             }
         }
-        for (Sequence s : running) {
+        for (Sequence s : lane.members) {
             if (s.prefilling() && budget > 0) {
                 int[] prompt = s.request.prompt();
                 int n = Math.min(prompt.length - s.prefilled, budget);
@@ -159,10 +196,40 @@ public final class Scheduler implements AutoCloseable {
                 budget -= n;
             }
         }
-        if (inputs.isEmpty()) return;
-        long t0 = System.nanoTime();
-        float[][] logits = runner.run(inputs);
-        metrics.step(System.nanoTime() - t0, inputs.size());
+        if (!inputs.isEmpty()) lane.start(inputs, owners);
+    }
+
+    /** Moves a lane's step one layer on; after its last layer, hands out the sampled tokens. */
+    private void advance(Lane lane) {
+        float[][] logits;
+        try {
+            logits = lane.advance();
+        } catch (RuntimeException | Error e) {
+            fail(lane, e);
+            return;
+        }
+        if (logits == null) return;
+        List<SeqInput> inputs = lane.inputs();
+        List<Sequence> owners = lane.owners();
+        metrics.step(System.nanoTime() - lane.startedNanos(), inputs.size());
+        try {
+            finishStep(inputs, owners, logits);
+        } catch (RuntimeException | Error e) {
+            fail(lane, e);
+            return;
+        }
+        lane.members.removeIf(s -> s.done);
+    }
+
+    private void fail(Lane lane, Throwable e) {
+        log.error("step failed; failing the {} sequences of its lane", lane.members.size(), e);
+        RuntimeException err = e instanceof RuntimeException re ? re : new IllegalStateException(e);
+        lane.abandon();
+        for (Sequence s : lane.members) s.fail(err);
+        lane.members.clear();
+    }
+
+    private void finishStep(List<SeqInput> inputs, List<Sequence> owners, float[][] logits) {
         for (int i = 0; i < owners.size(); i++) {
             Sequence s = owners.get(i);
             if (s.prefilling()) {
@@ -182,9 +249,6 @@ public final class Scheduler implements AutoCloseable {
             } else {
                 emit(s, logits[i]);
             }
-        }
-        for (Iterator<Sequence> it = running.iterator(); it.hasNext(); ) {
-            if (it.next().done) it.remove();
         }
     }
 

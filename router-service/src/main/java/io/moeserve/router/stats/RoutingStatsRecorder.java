@@ -17,12 +17,16 @@ import java.util.concurrent.CompletableFuture;
  * (layer, expert), co-activated pairs within a layer, and layer-to-layer transitions of the same
  * token. It sits in front of the expert backend, so it sees every routed token of every step.
  *
- * <p>Transitions pair a layer's routing with the next layer's routing of the same micro-batch: the
- * scheduler dispatches the micro-batches of a step in a fixed alternation (A0 B0 A1 B1 ...), so the
- * oldest unpaired routing of layer l with the same token count is the one layer l+1 continues.
+ * <p>Transitions pair a layer's routing with the next layer's routing of the same step: each of the
+ * scheduler's lanes dispatches its layers in order and the lanes' steps interleave, so the oldest
+ * unpaired routing of layer l with the same token count is the one layer l+1 continues (should two
+ * lanes of equal size fall a whole layer out of phase, one step's transitions may be paired across
+ * lanes: a statistic, never a token, is affected). At most {@link #MAX_UNPAIRED} routings wait per
+ * layer, so a step that failed half-way is forgotten.
  * Pair counts are kept sparse (a 256-expert layer has 32,640 possible pairs).
  */
 public final class RoutingStatsRecorder implements ExpertBackend {
+    static final int MAX_UNPAIRED = 8;
     private final ExpertBackend delegate;
     private final int routerId;
     private final int layers;
@@ -60,8 +64,13 @@ public final class RoutingStatsRecorder implements ExpertBackend {
 
     @Override
     public synchronized void stepBoundary() {
-        for (ArrayDeque<int[]> q : unpaired) q.clear(); // a step's micro-batches never continue into the next step
+        for (ArrayDeque<int[]> q : unpaired) q.clear(); // nothing is in flight: no routing waits for its next layer
         delegate.stepBoundary();
+    }
+
+    @Override
+    public boolean planSwitchPending() {
+        return delegate.planSwitchPending();
     }
 
     public ExpertBackend delegate() {
@@ -99,7 +108,11 @@ public final class RoutingStatsRecorder implements ExpertBackend {
                 }
             }
         }
-        if (l + 1 < layers) unpaired.get(l).add(ex.clone());
+        if (l + 1 < layers) {
+            ArrayDeque<int[]> q = unpaired.get(l);
+            if (q.size() == MAX_UNPAIRED) q.removeFirst();
+            q.add(ex.clone());
+        }
     }
 
     private int[] takeUnpaired(int layer, int length) {

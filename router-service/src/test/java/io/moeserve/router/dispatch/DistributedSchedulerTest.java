@@ -15,7 +15,6 @@ import io.moeserve.router.scheduler.CollectingSink;
 import io.moeserve.router.scheduler.GenerationRequest;
 import io.moeserve.router.scheduler.Scheduler;
 import io.moeserve.router.scheduler.SchedulerMetrics;
-import io.moeserve.router.scheduler.StepRunner;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -31,7 +30,7 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The whole router (continuous batching, micro-batch ping-pong) over a real broker and expert
+ * The whole router (continuous batching, two overlapping lanes) over a real broker and expert
  * instances: 8 concurrent requests batched together get the monolithic engine's greedy tokens, also
  * when an instance stops mid-generation.
  */
@@ -66,7 +65,7 @@ class DistributedSchedulerTest {
     Scheduler router(KafkaExpertBackend backend) {
         ModelRuntime base = TestModel.runtime();
         ModelRuntime rt = ModelRuntime.create("tiny-moe", base.engine().checkpoint(), backend);
-        return new Scheduler(rt, TestModel.props(8, 16), new StepRunner(rt.engine(), true),
+        return new Scheduler(rt, TestModel.props(8, 16), 2,
                 new SchedulerMetrics(new SimpleMeterRegistry(), "tiny-moe"), null);
     }
 
@@ -94,7 +93,7 @@ class DistributedSchedulerTest {
     }
 
     @Test
-    void eightConcurrentRequests_overTwoInstancesWithPingPong_getMonolithicGreedyTokens() throws Exception {
+    void eightConcurrentRequests_overTwoInstancesInTwoLanes_getMonolithicGreedyTokens() throws Exception {
         PlacementPlan plan = PlacementPlans.roundRobin("tiny-moe", 4, 16, PlacementPlans.uniformInstances(2, Long.MAX_VALUE));
         try (ExpertCluster cluster = ExpertCluster.start(kafka.bootstrapServers(), TestModel.runtime().engine().checkpoint(), plan);
              KafkaExpertBackend backend = backend(plan)) {
