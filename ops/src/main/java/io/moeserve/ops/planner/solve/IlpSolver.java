@@ -40,7 +40,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * cluster, not per instance).
  *
  * <p><b>Warm start and fallback.</b> Each layer starts from the previous plan repaired to the cap
- * (shares first, then the fewest moves), if that beats greedy, else from greedy (EPLB). A layer
+ * (shares first, then the fewest moves; a large layer first gets {@link FlowRepair}'s new copies,
+ * placed where the max flow of tokens needs them), if that beats greedy, else from greedy (EPLB). A layer
  * whose search ends no better than greedy keeps greedy. Stateless: a planner service can call
  * {@link #solve} for live re-plans with the live plan as {@code previous}.
  */
@@ -50,6 +51,10 @@ public final class IlpSolver implements PlacementSolver {
     static final int FULL_MODEL_MAX_PAIR_VARS = 6000;
     /** Share of a large layer's time given to the local search before CP-SAT's neighbourhoods. */
     static final double LOCAL_SEARCH_SHARE = 0.5;
+
+    /** Most new copies {@link FlowRepair} adds, and the share of a large layer's repair time it may take. */
+    static final int FLOW_REPAIR_MOVES = 40;
+    static final double FLOW_REPAIR_SHARE = 0.3;
 
     /** Every layer gets at least this long, even past the overall limit (so it can prove a bound). */
     static final long MIN_LAYER_NANOS = 20_000_000;
@@ -152,15 +157,29 @@ public final class IlpSolver implements PlacementSolver {
         // be, else greedy. The repair is the local search's first phase.
         LayerAssignment startA = greedy;
         LayerAssignment prev = p.previous() == null ? null : fromPrevious(p.previous(), lp, p);
+        long[] groups = LayerGroupIlp.groups(lp);
+        boolean large = groups == null && (long) lp.pairA.length * lp.instances > FULL_MODEL_MAX_PAIR_VARS;
         if (prev != null) {
+            LayerAssignment flowed = !large ? null : FlowRepair.repair(lp, prev, tCap, FLOW_REPAIR_MOVES,
+                    System.nanoTime() + (long) ((deadline - System.nanoTime()) / 2 * FLOW_REPAIR_SHARE));
+            // the repair window starts after the flow repair: if it fails, the local search still
+            // gets half of what is left, as without it
             long repairDeadline = System.nanoTime() + (deadline - System.nanoTime()) / 2;
-            LayerAssignment repaired = LayerLocalSearch.improve(lp, prev, tCap, repairDeadline, seed);
+            LayerAssignment repaired;
+            if (flowed == null) {
+                repaired = LayerLocalSearch.improve(lp, prev, tCap, repairDeadline, seed);
+            } else { // both starts get half the repair time; neither is always better. The flow's
+                // own plan is within the cap, so a layer that has one never falls back to greedy
+                long half = System.nanoTime() + (repairDeadline - System.nanoTime()) / 2;
+                repaired = better(lp, tCap, LayerLocalSearch.improve(lp, prev, tCap, half, seed),
+                        LayerLocalSearch.improve(lp, flowed, tCap, repairDeadline, seed));
+                repaired = better(lp, tCap, repaired, flowed);
+            }
             if (LayerLns.over(lp, repaired, tCap) == 0
                     && LayerLns.score(lp, repaired, tCap) < LayerLns.score(lp, greedy, tCap)) {
                 startA = repaired;
             }
         }
-        long[] groups = LayerGroupIlp.groups(lp);
         if (startA == greedy && groups == null) { // a few swaps towards co-location: a far better hint
             long lsDeadline = System.nanoTime() + Math.min((deadline - System.nanoTime()) / 5, HINT_SEARCH_NANOS);
             startA = better(lp, tCap, greedy, LayerLocalSearch.improve(lp, greedy, tCap, lsDeadline, seed));

@@ -85,8 +85,8 @@ final class StayFlow {
         return k;
     }
 
-    /** Dinic's max flow on a small graph. */
-    private static final class Graph {
+    /** Dinic's max flow on a small graph (also {@link FlowRepair}'s). */
+    static final class Graph {
         final int n;
         int[] head;
         int[] next = new int[16];
@@ -100,9 +100,29 @@ final class StayFlow {
             Arrays.fill(head, -1);
         }
 
-        void arc(int u, int v, long c) {
+        /** Adds an arc and its reverse; returns the arc's index (its flow is {@code cap[index ^ 1]}). */
+        int arc(int u, int v, long c) {
             add(u, v, c);
             add(v, u, 0);
+            return arcs - 2;
+        }
+
+        /** Nodes reachable from {@code s} in the residual network. */
+        boolean[] reachable(int s) {
+            boolean[] r = new boolean[n];
+            ArrayDeque<Integer> queue = new ArrayDeque<>();
+            queue.add(s);
+            r[s] = true;
+            while (!queue.isEmpty()) {
+                int u = queue.poll();
+                for (int a = head[u]; a >= 0; a = next[a]) {
+                    if (cap[a] > 0 && !r[to[a]]) {
+                        r[to[a]] = true;
+                        queue.add(to[a]);
+                    }
+                }
+            }
+            return r;
         }
 
         private void add(int u, int v, long c) {
