@@ -1,12 +1,12 @@
 package io.moeserve.expert.plan;
 
+import io.moeserve.core.kafka.ControlProducers;
 import io.moeserve.core.wire.Heartbeat;
 import io.moeserve.core.wire.Topics;
 import io.moeserve.expert.serve.ExpertHost;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,18 +40,13 @@ public final class HeartbeatPublisher implements AutoCloseable {
     public HeartbeatPublisher(String bootstrapServers, ExpertHost host, Offer offer, Duration interval) {
         this.host = host;
         this.offer = offer;
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, "moe-expert-" + host.instanceId() + "-heartbeats");
-        // Heartbeats are keyed by instance on a compacted topic: only order matters, and idempotence keeps it.
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        // Required by idempotence.
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        // Heartbeats are keyed by instance on a compacted topic: only order matters (kept by the base settings).
+        Properties p = ControlProducers.base(bootstrapServers, "moe-expert-" + host.instanceId() + "-heartbeats");
         // Without a broker a heartbeat is dropped after a second; the next one follows.
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "1000");
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, String.valueOf(Math.max(2000, interval.toMillis() * 2)));
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "1000");
-        producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
+        producer = ControlProducers.create(p);
         timer.scheduleAtFixedRate(this::beat, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 

@@ -1,5 +1,6 @@
 package io.moeserve.expert.plan;
 
+import io.moeserve.core.kafka.ControlProducers;
 import io.moeserve.core.kafka.PlacementFollower;
 import io.moeserve.core.placement.PlacementPlan;
 import io.moeserve.core.wire.PlanAck;
@@ -7,14 +8,11 @@ import io.moeserve.core.wire.Topics;
 import io.moeserve.expert.serve.ExpertHost;
 import io.moeserve.expert.serve.ExpertMetrics;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.Properties;
 
 /**
  * The instance's side of a plan change: one {@link PlacementFollower} reads moe.placement and
@@ -33,13 +31,8 @@ public final class PlanListener implements AutoCloseable {
 
     public PlanListener(String bootstrapServers, ExpertHost host, ExpertMetrics metrics) {
         this.host = host;
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, "moe-expert-" + host.instanceId() + "-acks");
-        // An ack must arrive once, in order: idempotent, acks=all. Acks are rare, so no latency tuning.
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
+        // Acks are rare: the base settings (once, in order) and no latency tuning.
+        producer = ControlProducers.create(ControlProducers.base(bootstrapServers, "moe-expert-" + host.instanceId() + "-acks"));
         follower = new PlacementFollower(bootstrapServers, "moe-expert-" + host.instanceId() + "-plans", 0, plan -> active = plan)
                 .onProposal(this::adopt)
                 .onRejected(topic -> metrics.rejected("plan"));

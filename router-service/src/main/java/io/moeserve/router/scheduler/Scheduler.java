@@ -101,7 +101,7 @@ public final class Scheduler implements AutoCloseable {
             try {
                 admit();
                 startIdleLanes();
-                if (lanes.stream().noneMatch(Lane::busy)) {
+                if (!anyBusy()) {
                     Sequence s = waiting.poll(100, TimeUnit.MILLISECONDS);
                     if (s != null) admitOne(s);
                     continue;
@@ -147,8 +147,7 @@ public final class Scheduler implements AutoCloseable {
      * step is in flight, so when one is waiting no new step starts until the lanes drain.
      */
     private void startIdleLanes() {
-        boolean anyBusy = lanes.stream().anyMatch(Lane::busy);
-        if (!anyBusy) experts.stepBoundary();
+        if (!anyBusy()) experts.stepBoundary();
         else if (experts.planSwitchPending()) return;
         for (Lane lane : lanes) {
             if (lane.busy()) continue;
@@ -159,6 +158,11 @@ public final class Scheduler implements AutoCloseable {
                 fail(lane, e);
             }
         }
+    }
+
+    private boolean anyBusy() {
+        for (Lane l : lanes) if (l.busy()) return true;
+        return false;
     }
 
     /** Moves sequences from an idle lane to a lighter one, so finished requests do not leave one lane crowded. */

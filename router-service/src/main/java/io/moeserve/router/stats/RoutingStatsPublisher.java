@@ -1,11 +1,11 @@
 package io.moeserve.router.stats;
 
+import io.moeserve.core.kafka.ControlProducers;
 import io.moeserve.core.wire.RoutingStatsMessage;
 import io.moeserve.core.wire.Topics;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,20 +33,14 @@ public final class RoutingStatsPublisher implements AutoCloseable {
     public RoutingStatsPublisher(RoutingStatsRecorder recorder, String bootstrapServers, int routerId, Duration window) {
         this.recorder = recorder;
         this.key = "router-" + routerId;
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, "moe-router-" + routerId + "-stats");
-        // A window retried after a lost ack must not be counted twice by the planner's average.
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        // Required by idempotence.
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        Properties p = ControlProducers.base(bootstrapServers, "moe-router-" + routerId + "-stats");
         // Statistics of a 256-expert model compress well (JSON of small integers) and are not latency critical.
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "gzip");
         // Large models' windows (sparse pair lists) can exceed the 1 MB default.
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(16 * 1024 * 1024));
         // Never block the timer thread for long when the broker is away: the window is dropped, the next one comes.
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "2000");
-        producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
+        producer = ControlProducers.create(p);
         long ms = window.toMillis();
         timer.scheduleAtFixedRate(this::publish, ms, ms, TimeUnit.MILLISECONDS);
     }

@@ -1,5 +1,6 @@
 package io.moeserve.ops.planner.live;
 
+import io.moeserve.core.kafka.ControlProducers;
 import io.moeserve.core.kafka.MoeTopics;
 import io.moeserve.core.kafka.PlacementFollower;
 import io.moeserve.core.placement.InstanceSpec;
@@ -23,7 +24,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -88,18 +88,12 @@ public final class LivePlanner implements AutoCloseable {
         this.proposedAt = startedAt;
         if (settings.createTopics()) MoeTopics.ensure(settings.bootstrapServers(), 1, 1);
         follower = new PlacementFollower(settings.bootstrapServers(), "moe-planner-plans", settings.baseline().version(), this::activated);
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, "moe-planner");
-        // A plan published twice would be harmless (same version), but idempotence keeps the log clean and ordered.
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        // Required by idempotence; a plan must survive a broker loss once published.
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        Properties p = ControlProducers.base(settings.bootstrapServers(), "moe-planner");
         // Plans of big models are large JSON documents.
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(16 * 1024 * 1024));
         // They compress well (repetitive JSON).
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "gzip");
-        producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
+        producer = ControlProducers.create(p);
         Properties c = new Properties();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
         c.put(ConsumerConfig.CLIENT_ID_CONFIG, "moe-planner-inputs");
