@@ -30,11 +30,8 @@ public final class HeartbeatPublisher implements AutoCloseable {
     private final ExpertHost host;
     private final Offer offer;
     private final KafkaProducer<String, String> producer;
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "heartbeats");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("heartbeats").daemon().factory());
     private volatile boolean leaving;
 
     public HeartbeatPublisher(String bootstrapServers, ExpertHost host, Offer offer, Duration interval) {

@@ -22,11 +22,8 @@ public final class RoutingStatsPublisher implements AutoCloseable {
 
     private final RoutingStatsRecorder recorder;
     private final KafkaProducer<String, String> producer;
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "routing-stats");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("routing-stats").daemon().factory());
     private final String key;
     private final AtomicLong published = new AtomicLong();
 
