@@ -29,15 +29,10 @@ final class Attention {
             for (int h = 0; h < heads; h++) {
                 int qo = qRow + h * hd, kvh = h / group;
                 // scores = q k^T / sqrt(d) over the visible positions
-                for (int j = 0; j < n; j++) {
-                    scores[j] = Ops.dot(q, qo, keys, (first + j) * kvDim + kvh * hd, hd) * scale;
-                }
+                Ops.scaledDots(q, qo, keys, first * kvDim + kvh * hd, kvDim, n, hd, scale, scores);
                 Ops.softmax(scores, 0, n);
                 // out = softmax(scores) v
-                java.util.Arrays.fill(out, qo, qo + hd, 0f);
-                for (int j = 0; j < n; j++) {
-                    Ops.axpy(scores[j], values, (first + j) * kvDim + kvh * hd, out, qo, hd);
-                }
+                Ops.weightedSum(scores, n, values, first * kvDim + kvh * hd, kvDim, out, qo, hd);
             }
         }
     }

@@ -23,6 +23,10 @@ public final class Ops {
     private static final VectorShuffle<Float> ROT8_4 = L == 8 ? VectorShuffle.iota(F, 4, 1, true) : null;
     private static final VectorShuffle<Float> ROT8_2 = L == 8 ? VectorShuffle.iota(F, 2, 1, true) : null;
     private static final VectorShuffle<Float> ROT8_1 = L == 8 ? VectorShuffle.iota(F, 1, 1, true) : null;
+    private static final VectorShuffle<Float> ROT16_8 = L == 16 ? VectorShuffle.iota(F, 8, 1, true) : null;
+    private static final VectorShuffle<Float> ROT16_4 = L == 16 ? VectorShuffle.iota(F, 4, 1, true) : null;
+    private static final VectorShuffle<Float> ROT16_2 = L == 16 ? VectorShuffle.iota(F, 2, 1, true) : null;
+    private static final VectorShuffle<Float> ROT16_1 = L == 16 ? VectorShuffle.iota(F, 1, 1, true) : null;
 
     private Ops() {
     }
@@ -41,6 +45,16 @@ public final class Ops {
             v = v.add(v.rearrange(ROT8_1));
             return v.lane(0);
         }
+        if (L == 16) {
+            // AVX-512: the same tree. A shuffle read from the ROT array is not a constant, so C2 does
+            // not intrinsify rearrange and falls back to a boxed Java loop (a fifth of the router's
+            // and the experts' CPU in a JFR profile before this branch existed).
+            v = v.add(v.rearrange(ROT16_8));
+            v = v.add(v.rearrange(ROT16_4));
+            v = v.add(v.rearrange(ROT16_2));
+            v = v.add(v.rearrange(ROT16_1));
+            return v.lane(0);
+        }
         for (VectorShuffle<Float> r : ROT) v = v.add(v.rearrange(r));
         return v.lane(0);
     }
@@ -55,6 +69,35 @@ public final class Ops {
         return s;
     }
 
+    /**
+     * out[j] = dot(a[ao:ao+n], b[bo + j*stride : +n]) * scale for j in [0, m) ({@code q k^T / sqrt(d)}).
+     * The same bits as m calls of {@link #dot}; for a head of two or four vectors (head_dim 32 on
+     * AVX-512 or AVX2) a's vectors are loaded once instead of once per key.
+     */
+    public static void scaledDots(float[] a, int ao, float[] b, int bo, int stride, int m, int n, float scale, float[] out) {
+        FloatVector zero = FloatVector.zero(F);
+        if (n == 2 * L) {
+            FloatVector a0 = FloatVector.fromArray(F, a, ao), a1 = FloatVector.fromArray(F, a, ao + L);
+            for (int j = 0, base = bo; j < m; j++, base += stride) {
+                FloatVector acc = a0.fma(FloatVector.fromArray(F, b, base), zero);
+                acc = a1.fma(FloatVector.fromArray(F, b, base + L), acc);
+                out[j] = sum(acc) * scale;
+            }
+        } else if (n == 4 * L) {
+            FloatVector a0 = FloatVector.fromArray(F, a, ao), a1 = FloatVector.fromArray(F, a, ao + L);
+            FloatVector a2 = FloatVector.fromArray(F, a, ao + 2 * L), a3 = FloatVector.fromArray(F, a, ao + 3 * L);
+            for (int j = 0, base = bo; j < m; j++, base += stride) {
+                FloatVector acc = a0.fma(FloatVector.fromArray(F, b, base), zero);
+                acc = a1.fma(FloatVector.fromArray(F, b, base + L), acc);
+                acc = a2.fma(FloatVector.fromArray(F, b, base + 2 * L), acc);
+                acc = a3.fma(FloatVector.fromArray(F, b, base + 3 * L), acc);
+                out[j] = sum(acc) * scale;
+            }
+        } else {
+            for (int j = 0; j < m; j++) out[j] = dot(a, ao, b, bo + j * stride, n) * scale;
+        }
+    }
+
     /** y[yo:yo+n] += alpha * x[xo:xo+n] */
     public static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
         FloatVector a = FloatVector.broadcast(F, alpha);
@@ -63,6 +106,40 @@ public final class Ops {
             FloatVector.fromArray(F, x, xo + i).fma(a, FloatVector.fromArray(F, y, yo + i)).intoArray(y, yo + i);
         }
         for (; i < n; i++) y[yo + i] += alpha * x[xo + i];
+    }
+
+    /**
+     * out[oo:oo+n] = sum_j p[j] * v[vo + j*stride : +n] for j in [0, m) ({@code softmax(scores) @ V}).
+     * The same bits as zeroing out and calling {@link #axpy} for j = 0, 1, ...: each column is
+     * accumulated in j order with one FMA per term. The difference is where the partial sums live:
+     * in registers across the whole j loop, not re-loaded and re-stored for every j (with a head of
+     * 32 floats the axpy version was a chain through memory, a third of the router's CPU).
+     */
+    public static void weightedSum(float[] p, int m, float[] v, int vo, int stride, float[] out, int oo, int n) {
+        int i = 0;
+        for (; i + 2 * L <= n; i += 2 * L) {
+            FloatVector a0 = FloatVector.zero(F), a1 = a0;
+            for (int j = 0, base = vo + i; j < m; j++, base += stride) {
+                FloatVector pj = FloatVector.broadcast(F, p[j]);
+                a0 = FloatVector.fromArray(F, v, base).fma(pj, a0);
+                a1 = FloatVector.fromArray(F, v, base + L).fma(pj, a1);
+            }
+            a0.intoArray(out, oo + i);
+            a1.intoArray(out, oo + i + L);
+        }
+        for (; i + L <= n; i += L) {
+            FloatVector a = FloatVector.zero(F);
+            for (int j = 0, base = vo + i; j < m; j++, base += stride) {
+                a = FloatVector.fromArray(F, v, base).fma(FloatVector.broadcast(F, p[j]), a);
+            }
+            a.intoArray(out, oo + i);
+        }
+        for (; i < n; i++) {
+            // axpy's scalar tail: product and add rounded separately.
+            float acc = 0f;
+            for (int j = 0; j < m; j++) acc += p[j] * v[vo + j * stride + i];
+            out[oo + i] = acc;
+        }
     }
 
     /**

@@ -15,6 +15,15 @@ public final class ScalarOps {
         for (int i = 0; i < n; i++) y[yo + i] += alpha * x[xo + i];
     }
 
+    /** out[oo:oo+n] = sum_j p[j] * v[vo + j*stride : +n]: the reference for {@link Ops#weightedSum}. */
+    public static void weightedSum(float[] p, int m, float[] v, int vo, int stride, float[] out, int oo, int n) {
+        for (int i = 0; i < n; i++) {
+            double acc = 0;
+            for (int j = 0; j < m; j++) acc += (double) p[j] * v[vo + j * stride + i];
+            out[oo + i] = (float) acc;
+        }
+    }
+
     public static void addScaled(float alpha, float[] x, int xo, float[] y, int yo, int n) {
         for (int i = 0; i < n; i++) {
             float p = alpha * x[xo + i];

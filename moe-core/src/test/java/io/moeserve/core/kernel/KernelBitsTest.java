@@ -38,6 +38,13 @@ class KernelBitsTest {
         float[] g = randomFloats(100, 7);
         Ops.siluMul(g, b, 100);
         out.add("siluMul " + hash(g));
+        // Attention's kernels at head_dim 32 (the fast paths) and 24 (the fallbacks).
+        for (int hd : new int[]{32, 24}) {
+            float[] scores = new float[9], att = new float[hd];
+            Ops.scaledDots(a, 1, b, 2, hd + 1, 3, hd, 0.17f, scores);
+            Ops.weightedSum(b, 9, a, 3, 7, att, 0, hd);
+            out.add("attention " + hd + " " + hash(scores) + " " + hash(att));
+        }
         return out;
     }
 

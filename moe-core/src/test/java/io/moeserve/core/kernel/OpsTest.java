@@ -34,6 +34,33 @@ class OpsTest {
     }
 
     @ParameterizedTest(name = "n={0}")
+    @ValueSource(ints = {1, 7, 8, 9, 16, 32, 33, 64})
+    void scaledDots_sameBitsAsRepeatedDot(int n) {
+        int m = 29, stride = n + 4;
+        float[] a = randomFloats(n + OFF, 21), b = randomFloats(OFF + m * stride, 22);
+        float[] out = new float[m];
+        Ops.scaledDots(a, OFF, b, OFF, stride, m, n, 0.125f, out);
+        for (int j = 0; j < m; j++) assertThat(out[j]).isEqualTo(Ops.dot(a, OFF, b, OFF + j * stride, n) * 0.125f);
+    }
+
+    @ParameterizedTest(name = "n={0}")
+    @ValueSource(ints = {1, 7, 8, 9, 16, 32, 33, 64, 128})
+    void weightedSum_sameBitsAsRepeatedAxpy_andCloseToScalar(int n) {
+        // The attention output must not change bits with the kernel that computes it: the golden
+        // tokens and the distributed path's equality with the monolithic engine were set with axpy.
+        int m = 37, stride = n + 5;
+        float[] p = randomFloats(m, 11), v = randomFloats(OFF + m * stride, n + 3);
+        float[] out = randomFloats(n + 2 * OFF, 5), viaAxpy = out.clone(), ref = out.clone();
+        Ops.weightedSum(p, m, v, OFF, stride, out, 2 * OFF, n);
+        Arrays.fill(viaAxpy, 2 * OFF, 2 * OFF + n, 0f);
+        for (int j = 0; j < m; j++) Ops.axpy(p[j], v, OFF + j * stride, viaAxpy, 2 * OFF, n);
+        assertThat(out).containsExactly(viaAxpy);
+        ScalarOps.weightedSum(p, m, v, OFF, stride, ref, 2 * OFF, n);
+        for (int i = 0; i < n; i++) assertThat(out[2 * OFF + i]).isCloseTo(ref[2 * OFF + i], within(1e-5f * (1 + Math.abs(ref[2 * OFF + i]))));
+        assertThat(out[0]).as("untouched before the offset").isEqualTo(ref[0]);
+    }
+
+    @ParameterizedTest(name = "n={0}")
     @ValueSource(ints = {1, 7, 8, 9, 16, 33, 256})
     void addScaled_bitIdenticalToScalar(int n) {
         // No FMA: summing expert outputs must not depend on how they were grouped across instances.
