@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -32,7 +33,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * (Mixtral, tiny-moe) the equivalent set-partitioning model {@link LayerGroupIlp} is solved to
  * proven optimality. A layer whose assignment model is small is solved whole by CP-SAT. A large
  * layer (DeepSeek-V3: 256 experts x 32 instances, ~75k pair variables) gets its warm start improved
- * by {@link LayerLocalSearch}, then {@link LayerLns}: CP-SAT re-solves the same model over a few
+ * by {@link LayerLocalSearch} (iterated: random exchanges, then the search again), then
+ * {@link LayerLns}: CP-SAT re-solves the same model over a few
  * instances at a time; its lower bound is the LP of the relaxation {@link LayerBound} (GLOP, the
  * bound itself recomputed from the duals so that it is proven, not a float). The reported bound is
  * the sum of per-layer bounds, so the gap is a true gap of the whole plan under the cost model (for
@@ -49,12 +51,20 @@ public final class IlpSolver implements PlacementSolver {
 
     /** Layers whose full model has at most this many pair-instance variables are solved whole. */
     static final int FULL_MODEL_MAX_PAIR_VARS = 6000;
-    /** Share of a large layer's time given to the local search before CP-SAT's neighbourhoods. */
-    static final double LOCAL_SEARCH_SHARE = 0.5;
+    /**
+     * Share of a large layer's time given to the iterated local search before CP-SAT's
+     * neighbourhoods: from a local optimum, kicks and re-searches gain more than the neighbourhoods.
+     */
+    static final double LOCAL_SEARCH_SHARE = 0.9;
 
-    /** Most new copies {@link FlowRepair} adds, and the share of a large layer's repair time it may take. */
+    /**
+     * Most new copies {@link FlowRepair} adds, and the share of a large layer's time it may take: it
+     * usually needs a small part of it, but a re-plan it fails starts from a far costlier repair.
+     */
     static final int FLOW_REPAIR_MOVES = 40;
-    static final double FLOW_REPAIR_SHARE = 0.3;
+    static final double FLOW_REPAIR_SHARE = 0.8;
+    /** Until this share of a large layer's time, {@link FlowRepair} restarts along other paths. */
+    static final double FLOW_RESTART_SHARE = 0.4;
 
     /** Every layer gets at least this long, even past the overall limit (so it can prove a bound). */
     static final long MIN_LAYER_NANOS = 20_000_000;
@@ -160,8 +170,14 @@ public final class IlpSolver implements PlacementSolver {
         long[] groups = LayerGroupIlp.groups(lp);
         boolean large = groups == null && (long) lp.pairA.length * lp.instances > FULL_MODEL_MAX_PAIR_VARS;
         if (prev != null) {
-            LayerAssignment flowed = !large ? null : FlowRepair.repair(lp, prev, tCap, FLOW_REPAIR_MOVES,
-                    System.nanoTime() + (long) ((deadline - System.nanoTime()) / 2 * FLOW_REPAIR_SHARE));
+            long flowDeadline = System.nanoTime() + (long) ((deadline - System.nanoTime()) * FLOW_REPAIR_SHARE);
+            long restartsEnd = System.nanoTime() + (long) ((deadline - System.nanoTime()) * FLOW_RESTART_SHARE);
+            LayerAssignment flowed = !large ? null : FlowRepair.repair(lp, prev, tCap, FLOW_REPAIR_MOVES, flowDeadline);
+            for (int k = 1; flowed != null && System.nanoTime() < restartsEnd; k++) { // other greedy paths, the cheapest kept
+                LayerAssignment again = FlowRepair.repair(lp, prev, tCap, FLOW_REPAIR_MOVES, restartsEnd,
+                        new SplittableRandom(seed + k));
+                if (again != null) flowed = better(lp, tCap, flowed, again);
+            }
             // the repair window starts after the flow repair: if it fails, the local search still
             // gets half of what is left, as without it
             long repairDeadline = System.nanoTime() + (deadline - System.nanoTime()) / 2;
@@ -193,7 +209,7 @@ public final class IlpSolver implements PlacementSolver {
         }
         double bound = LayerBound.solve(lp, tCap, Math.max(1.0, 0.5 * seconds)); // an LP: done in ~0.1-0.3 s
         long lsDeadline = System.nanoTime() + (long) ((deadline - System.nanoTime()) * LOCAL_SEARCH_SHARE);
-        LayerAssignment best = LayerLocalSearch.improve(lp, startA, tCap, lsDeadline, seed);
+        LayerAssignment best = LayerLocalSearch.iterate(lp, startA, tCap, lsDeadline, seed);
         best = LayerLns.improve(lp, best, tCap, deadline, seed);
         boolean fellBack = LayerLns.score(lp, best, tCap) > greedyScore;
         if (fellBack) best = greedy;

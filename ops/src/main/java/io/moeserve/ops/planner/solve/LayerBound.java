@@ -18,8 +18,10 @@ import java.util.List;
  *   <li>capacity: see {@link #addCapacity}; cluster cuts: see {@link ClusterCuts}; the most
  *       violated triangle rows ({@link #separateTriangles});</li>
  *   <li>migration: {@code n[e] >= r[e] - previous hosts}; a pair never together before needs a new
- *       copy of one of its experts ({@code z <= n[a] + n[b]}); the new copies the cap forces
- *       ({@link #copiesForcedOut}, {@link StayFlow});</li>
+ *       copy of one of its experts ({@code z <= n[a] + n[b]}), and a new copy brings at most
+ *       {@code cap - 1} such pairs together ({@link #addNewPairCharge}); the new copies the cap forces
+ *       ({@link #copiesForcedOut}, {@link StayFlow}), also per block of instances whose experts'
+ *       tokens cannot all stay there ({@link StayFlow#families});</li>
  *   <li>the straggler is at least the perfectly balanced load.</li>
  * </ul>
  * Used where the full model is too large to bound itself.
@@ -69,6 +71,7 @@ final class LayerBound {
                 m.row(new int[] {z[q], fresh[a], fresh[b]}, new double[] {1, -1, -1}, Double.NEGATIVE_INFINITY, 0);
             }
         }
+        if (lp.prevHost != null) addNewPairCharge(m, lp, z, fresh, maxCap);
         for (int e = 0; e < E; e++) { // star
             int[] mine = lp.pairsOf[e];
             int[] idx = new int[mine.length + 1];
@@ -87,7 +90,12 @@ final class LayerBound {
             long[] flow = StayFlow.analyse(lp, tCap);
             long deficit = flow[0];
             if (deficit > 0) {
-                m.row(fresh, ones(E), Math.max(flow[1], StayFlow.copiesToCover(lp, deficit)), Double.POSITIVE_INFINITY);
+                long copies = Math.max(flow[1], StayFlow.copiesToCover(lp, deficit));
+                for (List<StayFlow.Block> blocks : StayFlow.families(lp, tCap)) {
+                    copies = Math.max(copies, StayFlow.count(blocks));
+                    addBlockRows(m, lp, blocks, fresh);
+                }
+                m.row(fresh, ones(E), copies, Double.POSITIVE_INFINITY);
                 double[] relief = new double[E];
                 for (int e = 0; e < E; e++) relief[e] = Math.min(lp.load[e], deficit);
                 m.row(fresh, relief, deficit, Double.POSITIVE_INFINITY);
@@ -103,6 +111,25 @@ final class LayerBound {
         // the relaxation's objective is an integer: its bound may be rounded up (minus float noise)
         double rounded = Double.isFinite(b) ? Math.ceil(b - 1e-6 * Math.max(1, Math.abs(b))) : trivial;
         return Math.max(rounded, trivial) / LayerProblem.SCALE;
+    }
+
+    /**
+     * Per block of {@link StayFlow#families}: its experts get at least its count of new copies, and
+     * those copies relieve its deficit ({@code sum min(w_e, D) n[e] >= D}).
+     */
+    private static void addBlockRows(SparseLp m, LayerProblem lp, List<StayFlow.Block> blocks, int[] fresh) {
+        for (StayFlow.Block b : blocks) {
+            int[] idx = new int[b.experts().length];
+            double[] one = new double[idx.length];
+            double[] relief = new double[idx.length];
+            for (int k = 0; k < idx.length; k++) {
+                idx[k] = fresh[b.experts()[k]];
+                one[k] = 1;
+                relief[k] = Math.min(lp.load[b.experts()[k]], b.deficit());
+            }
+            m.row(idx, one, b.copies(), Double.POSITIVE_INFINITY);
+            m.row(idx, relief, b.deficit(), Double.POSITIVE_INFINITY);
+        }
     }
 
     /** Rounds of triangle separation: one costs ~0.05-0.1 s per DeepSeek layer; later ones cost more and gain less. */
@@ -147,6 +174,50 @@ final class LayerBound {
         double[] a = new double[n];
         java.util.Arrays.fill(a, 1);
         return a;
+    }
+
+    /**
+     * Pairs never together before are together only through new copies: the instance they share
+     * holds a new copy of one of them, and a new copy of e sits with at most {@code cap - 1} others,
+     * so the pairs charged to it weigh at most {@code G_e}, the heaviest {@code cap - 1} of e's such
+     * pairs: {@code sum over those pairs of coef z <= sum_e G_e n[e]}.
+     */
+    static void addNewPairCharge(SparseLp m, LayerProblem lp, int[] z, int[] fresh, int maxCap) {
+        boolean[] never = neverTogether(lp);
+        long[] g = newPairCharge(lp, never, maxCap);
+        List<Integer> idx = new ArrayList<>();
+        List<Double> coef = new ArrayList<>();
+        for (int q = 0; q < z.length; q++) {
+            if (!never[q]) continue;
+            idx.add(z[q]);
+            coef.add((double) lp.pairCoef[q]);
+        }
+        for (int e = 0; e < lp.experts; e++) {
+            if (g[e] == 0) continue;
+            idx.add(fresh[e]);
+            coef.add((double) -g[e]);
+        }
+        m.row(idx.stream().mapToInt(Integer::intValue).toArray(), coef.stream().mapToDouble(Double::doubleValue).toArray(),
+                Double.NEGATIVE_INFINITY, 0);
+    }
+
+    /** Per candidate pair: its experts shared no instance in the previous plan. */
+    static boolean[] neverTogether(LayerProblem lp) {
+        boolean[] never = new boolean[lp.pairA.length];
+        for (int q = 0; q < never.length; q++) never[q] = !wereTogether(lp, lp.pairA[q], lp.pairB[q]);
+        return never;
+    }
+
+    /** {@code G_e}: the heaviest {@code maxCap - 1} coefficients of e's never-together pairs, summed. */
+    static long[] newPairCharge(LayerProblem lp, boolean[] never, int maxCap) {
+        long[] g = new long[lp.experts];
+        for (int e = 0; e < lp.experts; e++) {
+            List<Long> mine = new ArrayList<>();
+            for (int q : lp.pairsOf[e]) if (never[q]) mine.add(lp.pairCoef[q]);
+            mine.sort(Collections.reverseOrder());
+            for (int k = 0; k < Math.min(mine.size(), maxCap - 1); k++) g[e] += mine.get(k);
+        }
+        return g;
     }
 
     /**

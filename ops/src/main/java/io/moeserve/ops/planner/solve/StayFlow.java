@@ -1,7 +1,10 @@
 package io.moeserve.ops.planner.solve;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
 
 /**
  * How many tokens the previous plan's hosts cannot carry under the balance cap, however the
@@ -72,6 +75,149 @@ final class StayFlow {
         return new long[] {d, heads};
     }
 
+    /**
+     * One block G of instances ({@code instances}): {@code experts} = X(G), the experts with a load whose previous hosts
+     * all lie in G; {@code deficit} = D(G); {@code copies} = the fewest of them whose loads reach it.
+     */
+    record Block(int[] instances, int[] experts, long deficit, long copies) {
+    }
+
+    /**
+     * Disjoint blocks that force new copies. Let {@code G} be a set of instances: without a copy
+     * outside G, X(G)'s tokens stay on G, so a plan within the cap gives copies outside G (new
+     * hosts, as all previous ones are in G) to experts of X(G) whose loads reach
+     * {@code D(G) = load(X(G)) - cap(G)}. For disjoint blocks the X(G) are disjoint, so their counts
+     * add. Two families are tried, both valid: the connected components (through shared experts) of
+     * the minimum cut's source side, whose deficits sum to D; and single instances greedily merged
+     * along shared experts ({@link #merged}). Returns all (each family's blocks are
+     * disjoint; blocks of different families may overlap).
+     */
+    static List<List<Block>> families(LayerProblem lp, long tCap) {
+        if (lp.prevHost == null || tCap >= Long.MAX_VALUE / 8) return List.of();
+        int E = lp.experts;
+        int n = lp.instances;
+        int s = E + n;
+        int t = s + 1;
+        Graph g = new Graph(E + n + 2);
+        long total = 0;
+        for (int e = 0; e < E; e++) {
+            if (lp.load[e] == 0) continue;
+            total += lp.load[e];
+            g.arc(s, e, lp.load[e]);
+            for (int i = 0; i < n; i++) if (lp.prevHost[e][i]) g.arc(e, E + i, lp.load[e]);
+        }
+        for (int i = 0; i < n; i++) g.arc(E + i, t, tCap * lp.speedMilli[i] / 1000);
+        if (total - g.maxFlow(s, t) <= 0) return List.of();
+        boolean[] side = g.reachable(s);
+        int[] comp = new int[n];
+        for (int i = 0; i < n; i++) comp[i] = side[E + i] ? i : -1;
+        for (int e = 0; e < E; e++) {
+            if (!side[e] || lp.load[e] == 0) continue;
+            int first = -1;
+            for (int i = 0; i < n; i++) {
+                if (!lp.prevHost[e][i]) continue;
+                if (first < 0) first = i;
+                else comp[find(comp, i)] = find(comp, first);
+            }
+        }
+        List<Block> components = family(lp, tCap, comp);
+        return List.of(components, merged(lp, tCap));
+    }
+
+    /**
+     * Single instances merged along shared experts, one expert's hosts at a time, while that forces
+     * more copies (also letting merges that keep the count but raise the summed deficit through
+     * gave the same bound on DeepSeek-V3 re-plans).
+     */
+    private static List<Block> merged(LayerProblem lp, long tCap) {
+        int n = lp.instances;
+        int[] merged = new int[n];
+        for (int i = 0; i < n; i++) merged[i] = i;
+        while (true) {
+            int bestE = -1;
+            long bestGain = 0;
+            long now = count(family(lp, tCap, merged));
+            for (int e = 0; e < lp.experts; e++) {
+                if (lp.load[e] == 0) continue;
+                int[] trial = merged.clone();
+                if (!join(lp, trial, e)) continue;
+                List<Block> f = family(lp, tCap, trial);
+                long gain = count(f) - now;
+                if (gain > bestGain) {
+                    bestGain = gain;
+                    bestE = e;
+                }
+            }
+            if (bestE < 0) break;
+            join(lp, merged, bestE);
+        }
+        return family(lp, tCap, merged);
+    }
+
+    /** Unites the blocks of e's previous hosts; false if they were already one. */
+    private static boolean join(LayerProblem lp, int[] parent, int e) {
+        int first = -1;
+        boolean joined = false;
+        for (int i = 0; i < lp.instances; i++) {
+            if (!lp.prevHost[e][i]) continue;
+            if (first < 0) first = i;
+            else if (find(parent, i) != find(parent, first)) {
+                parent[find(parent, i)] = find(parent, first);
+                joined = true;
+            }
+        }
+        return joined;
+    }
+
+    static long count(List<Block> family) {
+        long c = 0;
+        for (Block b : family) c += b.copies();
+        return c;
+    }
+
+    /** The blocks of a union-find labelling ({@code -1}: in no block) that force copies. */
+    private static List<Block> family(LayerProblem lp, long tCap, int[] parent) {
+        int n = lp.instances;
+        long[] deficit = new long[n];
+        List<List<Integer>> members = new ArrayList<>();
+        for (int i = 0; i < n; i++) members.add(new ArrayList<>());
+        for (int i = 0; i < n; i++) if (parent[i] >= 0) deficit[find(parent, i)] -= tCap * lp.speedMilli[i] / 1000;
+        for (int e = 0; e < lp.experts; e++) {
+            if (lp.load[e] == 0) continue;
+            int root = -2;
+            for (int i = 0; i < n && root != -1; i++) {
+                if (!lp.prevHost[e][i]) continue;
+                int r = parent[i] < 0 ? -1 : find(parent, i);
+                root = root == -2 || root == r ? r : -1;
+            }
+            if (root < 0) continue; // no host, or hosts outside one block
+            deficit[root] += lp.load[e];
+            members.get(root).add(e);
+        }
+        List<Block> out = new ArrayList<>();
+        for (int root = 0; root < n; root++) {
+            if (deficit[root] <= 0) continue;
+            int r = root;
+            List<Integer> xs = members.get(root);
+            xs.sort((a, b) -> Long.compare(lp.load[b], lp.load[a]));
+            long left = deficit[root];
+            long copies = 0;
+            for (int e : xs) {
+                if (left <= 0) break;
+                left -= lp.load[e];
+                copies++;
+            }
+            int[] g = java.util.stream.IntStream.range(0, n).filter(i -> parent[i] >= 0 && find(parent, i) == r).toArray();
+            out.add(new Block(g, xs.stream().mapToInt(Integer::intValue).toArray(), deficit[root], copies));
+        }
+        return out;
+    }
+
+    private static int find(int[] parent, int i) {
+        while (parent[i] != i) i = parent[i] = parent[parent[i]];
+        return i;
+    }
+
     /** The fewest experts whose loads add up to {@code deficit} (largest first). */
     static long copiesToCover(LayerProblem lp, long deficit) {
         long[] w = lp.load.clone();
@@ -89,15 +235,19 @@ final class StayFlow {
     static final class Graph {
         final int n;
         int[] head;
-        int[] next = new int[16];
-        int[] to = new int[16];
-        long[] cap = new long[16];
+        int[] next;
+        int[] to;
+        long[] cap;
         int arcs;
 
         Graph(int n) {
             this.n = n;
             head = new int[n];
             Arrays.fill(head, -1);
+            int room = Math.max(16, 8 * n); // the layer networks' arcs, without regrowing
+            next = new int[room];
+            to = new int[room];
+            cap = new long[room];
         }
 
         /** Adds an arc and its reverse; returns the arc's index (its flow is {@code cap[index ^ 1]}). */
@@ -141,17 +291,19 @@ final class StayFlow {
             long flow = 0;
             int[] level = new int[n];
             int[] it = new int[n];
+            int[] queue = new int[n];
             while (true) {
                 Arrays.fill(level, -1);
                 level[s] = 0;
-                ArrayDeque<Integer> queue = new ArrayDeque<>();
-                queue.add(s);
-                while (!queue.isEmpty()) {
-                    int u = queue.poll();
+                int qh = 0;
+                int qt = 0;
+                queue[qt++] = s;
+                while (qh < qt) {
+                    int u = queue[qh++];
                     for (int a = head[u]; a >= 0; a = next[a]) {
                         if (cap[a] > 0 && level[to[a]] < 0) {
                             level[to[a]] = level[u] + 1;
-                            queue.add(to[a]);
+                            queue[qt++] = to[a];
                         }
                     }
                 }

@@ -11,6 +11,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.List;
+import java.util.SplittableRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -38,29 +39,32 @@ class FlowRepairTest {
             LayerAssignment prev = IlpSolver.fromPrevious(blind, lp, p);
             assertThat(LayerLns.over(lp, prev, tCap)).as("layer %d: the blind plan breaks the cap", lp.layer).isPositive();
 
-            LayerAssignment a = FlowRepair.repair(lp, prev, tCap, 40, System.nanoTime() + 5_000_000_000L);
+            // the deterministic path and a randomised one (IlpSolver's restarts) keep the same promises
+            for (SplittableRandom rnd : new SplittableRandom[] {null, new SplittableRandom(lp.layer)}) {
+                LayerAssignment a = FlowRepair.repair(lp, prev, tCap, 40, System.nanoTime() + 5_000_000_000L, rnd);
 
-            if (a == null) continue;
-            repairedLayers++;
-            assertThat(LayerLns.over(lp, a, tCap)).as("layer %d within the cap", lp.layer).isZero();
-            int[] used = new int[lp.instances];
-            int copies = 0;
-            long fresh = 0;
-            for (int e = 0; e < lp.experts; e++) {
-                assertThat(a.hosts[e]).as("expert %d placed", e).isNotEmpty();
-                long sum = 0;
-                for (int r = 0; r < a.hosts[e].length; r++) {
-                    used[a.hosts[e][r]]++;
-                    sum += a.tokens[e][r];
-                    copies++;
-                    if (!lp.prevHost[e][a.hosts[e][r]]) fresh++;
+                if (a == null) continue;
+                repairedLayers++;
+                assertThat(LayerLns.over(lp, a, tCap)).as("layer %d within the cap", lp.layer).isZero();
+                int[] used = new int[lp.instances];
+                int copies = 0;
+                long fresh = 0;
+                for (int e = 0; e < lp.experts; e++) {
+                    assertThat(a.hosts[e]).as("expert %d placed", e).isNotEmpty();
+                    long sum = 0;
+                    for (int r = 0; r < a.hosts[e].length; r++) {
+                        used[a.hosts[e][r]]++;
+                        sum += a.tokens[e][r];
+                        copies++;
+                        if (!lp.prevHost[e][a.hosts[e][r]]) fresh++;
+                    }
+                    assertThat(sum).as("expert %d's tokens", e).isEqualTo(lp.load[e]);
                 }
-                assertThat(sum).as("expert %d's tokens", e).isEqualTo(lp.load[e]);
+                for (int i = 0; i < lp.instances; i++) assertThat(used[i]).isLessThanOrEqualTo(lp.cap[i]);
+                assertThat(copies).isLessThanOrEqualTo(lp.physical);
+                long forced = Math.max(StayFlow.analyse(lp, tCap)[1], StayFlow.copiesToCover(lp, StayFlow.deficit(lp, tCap)));
+                assertThat(fresh).as("layer %d: new copies", lp.layer).isGreaterThanOrEqualTo(forced).isLessThanOrEqualTo(lp.experts / 2);
             }
-            for (int i = 0; i < lp.instances; i++) assertThat(used[i]).isLessThanOrEqualTo(lp.cap[i]);
-            assertThat(copies).isLessThanOrEqualTo(lp.physical);
-            long forced = Math.max(StayFlow.analyse(lp, tCap)[1], StayFlow.copiesToCover(lp, StayFlow.deficit(lp, tCap)));
-            assertThat(fresh).as("layer %d: new copies", lp.layer).isGreaterThanOrEqualTo(forced).isLessThanOrEqualTo(lp.experts / 2);
         }
         assertThat(repairedLayers).as("layers repaired").isPositive();
     }
