@@ -44,19 +44,9 @@ final class StayFlow {
         if (lp.prevHost == null || tCap >= Long.MAX_VALUE / 8) return new long[] {0, 0};
         int E = lp.experts;
         int n = lp.instances;
-        int nodes = E + n + 2;
-        int s = E + n;
-        int t = s + 1;
-        Graph g = new Graph(nodes);
-        long total = 0;
-        for (int e = 0; e < E; e++) {
-            if (lp.load[e] == 0) continue;
-            total += lp.load[e];
-            g.arc(s, e, lp.load[e]);
-            for (int i = 0; i < n; i++) if (lp.prevHost[e][i]) g.arc(e, E + i, lp.load[e]);
-        }
-        for (int i = 0; i < n; i++) g.arc(E + i, t, tCap * lp.speedMilli[i] / 1000);
-        long d = Math.max(0, total - g.maxFlow(s, t));
+        int t = E + n + 1;
+        Graph g = stayGraph(lp, tCap);
+        long d = Math.max(0, totalLoad(lp) - g.maxFlow(E + n, t));
         if (d == 0) return new long[] {0, 0};
         long[] rho = new long[n];
         long[] residual = g.cap.clone();
@@ -73,6 +63,31 @@ final class StayFlow {
         }
         if (covered < d) heads = n; // cannot be covered at all: every instance would have to help
         return new long[] {d, heads};
+    }
+
+    /**
+     * Source -> expert (its load) -> each previous host (same) -> sink (the host's cap): the most
+     * tokens that can stay where they were. Nodes: experts 0..E-1, instances E..E+n-1, source E+n,
+     * sink E+n+1.
+     */
+    private static Graph stayGraph(LayerProblem lp, long tCap) {
+        int E = lp.experts;
+        int n = lp.instances;
+        int s = E + n;
+        Graph g = new Graph(E + n + 2);
+        for (int e = 0; e < E; e++) {
+            if (lp.load[e] == 0) continue;
+            g.arc(s, e, lp.load[e]);
+            for (int i = 0; i < n; i++) if (lp.prevHost[e][i]) g.arc(e, E + i, lp.load[e]);
+        }
+        for (int i = 0; i < n; i++) g.arc(E + i, s + 1, tCap * lp.speedMilli[i] / 1000);
+        return g;
+    }
+
+    private static long totalLoad(LayerProblem lp) {
+        long total = 0;
+        for (long l : lp.load) total += l;
+        return total;
     }
 
     /**
@@ -97,17 +112,8 @@ final class StayFlow {
         int E = lp.experts;
         int n = lp.instances;
         int s = E + n;
-        int t = s + 1;
-        Graph g = new Graph(E + n + 2);
-        long total = 0;
-        for (int e = 0; e < E; e++) {
-            if (lp.load[e] == 0) continue;
-            total += lp.load[e];
-            g.arc(s, e, lp.load[e]);
-            for (int i = 0; i < n; i++) if (lp.prevHost[e][i]) g.arc(e, E + i, lp.load[e]);
-        }
-        for (int i = 0; i < n; i++) g.arc(E + i, t, tCap * lp.speedMilli[i] / 1000);
-        if (total - g.maxFlow(s, t) <= 0) return List.of();
+        Graph g = stayGraph(lp, tCap);
+        if (totalLoad(lp) - g.maxFlow(s, s + 1) <= 0) return List.of();
         boolean[] side = g.reachable(s);
         int[] comp = new int[n];
         for (int i = 0; i < n; i++) comp[i] = side[E + i] ? i : -1;

@@ -62,6 +62,14 @@ class LayerBoundTest {
         assertThat(forcedMoves).as("the blind previous plan forces moves").isTrue();
     }
 
+    /** Layer 0 of the second window, re-planned from a round-robin plan of the first (blind to its loads). */
+    private static LayerProblem replanOfBlindPlan(long seed) {
+        RoutingTrace t = SyntheticTraces.generate(SHAPE, 2, 200, seed);
+        List<InstanceSpec> inst = PlacementPlans.uniformInstances(3, (long) 4 * SHAPE.layers() * SHAPE.expertBytes());
+        PlacementPlan blind = new RoundRobinSolver().solve(problem(t.window(0, 2), inst, null)).plan();
+        return PerLayerSolver.layerProblems(problem(t.window(1, 2), inst, blind))[0];
+    }
+
     /**
      * {@link LayerBound#addNewPairCharge}'s row, checked against every single-copy placement of a
      * small layer and random replicated ones: the weight of pairs brought together that never shared
@@ -71,10 +79,7 @@ class LayerBoundTest {
     @ParameterizedTest
     @ValueSource(longs = {2, 4, 7})
     void newPairCharge_boundsTheCoActivationNewCopiesBringTogether_inEveryPlacement(long seed) {
-        RoutingTrace t = SyntheticTraces.generate(SHAPE, 2, 200, seed);
-        List<InstanceSpec> inst = PlacementPlans.uniformInstances(3, (long) 4 * SHAPE.layers() * SHAPE.expertBytes());
-        PlacementPlan blind = new RoundRobinSolver().solve(problem(t.window(0, 2), inst, null)).plan();
-        LayerProblem lp = PerLayerSolver.layerProblems(problem(t.window(1, 2), inst, blind))[0];
+        LayerProblem lp = replanOfBlindPlan(seed);
         int cap = 4;
         boolean[] never = LayerBound.neverTogether(lp);
         long[] g = LayerBound.newPairCharge(lp, never, cap);
@@ -115,10 +120,7 @@ class LayerBoundTest {
     @ParameterizedTest
     @ValueSource(longs = {2, 4, 7})
     void blocks_forceTheirCountOfNewCopies_inEveryPlacementWithinTheCap(long seed) {
-        RoutingTrace t = SyntheticTraces.generate(SHAPE, 2, 200, seed);
-        List<InstanceSpec> inst = PlacementPlans.uniformInstances(3, (long) 4 * SHAPE.layers() * SHAPE.expertBytes());
-        PlacementPlan blind = new RoundRobinSolver().solve(problem(t.window(0, 2), inst, null)).plan();
-        LayerProblem lp = PerLayerSolver.layerProblems(problem(t.window(1, 2), inst, blind))[0];
+        LayerProblem lp = replanOfBlindPlan(seed);
         long tCap = IlpSolver.cap(lp, GreedySolver.layer(lp));
         List<StayFlow.Block> blocks = new java.util.ArrayList<>();
         for (List<StayFlow.Block> family : StayFlow.families(lp, tCap)) blocks.addAll(family);
